@@ -1,0 +1,142 @@
+// The validated, defaults-applied PBX configuration: what the loader produces and the core and endpoints consume.
+
+/** How a simulated phone or external number reacts when offered a call. */
+export type Behaviour =
+  | { kind: 'answer'; afterMs: number } // answers by itself after afterMs
+  | { kind: 'manual' } // rings until told to answer (or the ring timeout)
+  | { kind: 'busy' } // refuses at once: busy
+  | { kind: 'reject' } // refuses at once: declined
+  | { kind: 'never' } // rings and never answers
+  | { kind: 'unreachable' }; // cannot be reached at all
+
+export type BehaviourKind = Behaviour['kind'];
+
+/** A phone of an extension. */
+export interface DeviceConfig {
+  id: string;
+  userAgent: string;
+  /** uaCSTA: the PBX can make the device answer and go off-hook by itself. */
+  directControl: boolean;
+  /** Unregistered devices exist in configuration but are not visible or reachable until registered. */
+  registered: boolean;
+  behaviour: Behaviour;
+}
+
+/** The single device of a route point, IVR, queue or trunk. */
+export interface SystemDeviceConfig {
+  id: string;
+  userAgent: string;
+}
+
+export interface ExtensionConfig {
+  number: string;
+  name: string;
+  devices: DeviceConfig[];
+}
+
+export interface RoutePointConfig {
+  number: string;
+  name: string;
+  /** Answer offered calls at once (default true); when false the application answers. */
+  autoAnswer: boolean;
+  device: SystemDeviceConfig;
+}
+
+export interface IvrConfig {
+  number: string;
+  name: string;
+  device: SystemDeviceConfig;
+  /** Path to a WAV prompt (absolute, resolved against the config file's folder), or null for the generated default. */
+  prompt: string | null;
+  /** One-key menu: key ("0"-"9", "*", "#") -> destination number. */
+  menu: Record<string, string>;
+  /** Seconds without input before the call goes to timeoutDestination. */
+  timeoutSeconds: number;
+  /** Where the call goes when no key is pressed in time; null hangs up. */
+  timeoutDestination: string | null;
+}
+
+export type QueueStrategy = 'ring-all' | 'in-order';
+
+export interface QueueConfig {
+  number: string;
+  name: string;
+  device: SystemDeviceConfig;
+  /** Extension numbers, in order. */
+  agents: string[];
+  strategy: QueueStrategy;
+  /** How long one ring attempt lasts: each agent in turn (in-order) or all agents at once (ring-all). */
+  ringSeconds: number;
+  /** How long a caller may wait in the queue before overflow. */
+  holdTimeoutSeconds: number;
+  /** Where callers go on hold timeout; null hangs up. */
+  overflowDestination: string | null;
+  /** Path to a WAV file for hold music, or null for the generated default. */
+  holdMusic: string | null;
+}
+
+export interface DidConfig {
+  /** The dialled number as it arrives from the carrier, E.164 (for example +15550100). */
+  number: string;
+  /** Internal DN the DID routes to. */
+  destination: string;
+}
+
+export interface TrunkConfig {
+  number: string;
+  name: string;
+  device: SystemDeviceConfig;
+  dids: DidConfig[];
+}
+
+export interface ApplicationConfig {
+  /** The application's route point DN; used as the OAuth2 client_id. */
+  clientId: string;
+  /** The API key, used as the OAuth2 client_secret. */
+  secret: string;
+  /** DNs the application may see and control besides its own route point. */
+  monitor: string[];
+}
+
+/** A behaviour for external numbers matching exactly (`number`) or by regular expression (`pattern`, whole-number match). */
+export type ExternalNumberRule =
+  | { number: string; behaviour: Behaviour; callerName: string }
+  | { pattern: string; behaviour: Behaviour; callerName: string };
+
+export interface ExternalConfig {
+  /** What every external number not matched by a rule does. */
+  defaultBehaviour: Behaviour;
+  /** Checked in order; the first match wins. */
+  numbers: ExternalNumberRule[];
+}
+
+export interface SimConfig {
+  enabled: boolean;
+  /** The /sim admin key, or null to take it from SWITCHBOARD_ADMIN_KEY or generate one at start. */
+  adminKey: string | null;
+}
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  /** Folder for state kept across restarts (signing key, certificates). Resolved against the config file's folder. */
+  dataDir: string;
+  /** How long an offered call rings before it counts as not answered, unless a request gives its own timeout. */
+  ringTimeoutSeconds: number;
+  /** Lifetime of access tokens (the JWT's exp - iat). */
+  tokenLifetimeSeconds: number;
+  /** When true, issuing a token revokes the application's previous ones. */
+  oneLiveTokenPerApplication: boolean;
+  sim: SimConfig;
+}
+
+export interface PbxConfig {
+  server: ServerConfig;
+  extensions: ExtensionConfig[];
+  routePoints: RoutePointConfig[];
+  ivrs: IvrConfig[];
+  queues: QueueConfig[];
+  trunks: TrunkConfig[];
+  applications: ApplicationConfig[];
+  external: ExternalConfig;
+}
