@@ -1,0 +1,1294 @@
+// The PBX: DNs, devices, calls and participants, and every command that changes them.
+
+import type { PbxConfig } from '../config/types.js';
+import { MAX_ACTIVE_CALLS, MAX_DTMF_DIGITS, MAX_TIMEOUT_SECONDS } from '../limits.js';
+import { validateAttachedData } from './attached-data.js';
+import type { Clock, TimerHandle } from './clock.js';
+import { resolveDestination, type Target } from './dialplan.js';
+import type { Endpoint, EndpointDirectory, LegControl, OfferInfo, RejectCause } from './endpoint.js';
+import { CoreError, ErrorCodes, type ErrorCode } from './errors.js';
+import { assertActionAllowed, transition, type ParticipantInput } from './participant-state.js';
+import {
+  DN_TYPE_NAMES,
+  REASONS,
+  TYPE_NONE,
+  type CallView,
+  type DeviceView,
+  type DnKind,
+  type DnView,
+  type ParticipantDetail,
+  type ParticipantStatus,
+  type ParticipantView,
+  type PbxEvent,
+  type PbxListener,
+  type Reason,
+  type RemovalCause,
+} from './types.js';
+
+export interface DeviceRecord {
+  dn: string;
+  id: string;
+  userAgent: string;
+  directControl: boolean;
+}
+
+export interface DnRecord {
+  number: string;
+  kind: DnKind;
+  name: string;
+  /** Registered devices, in registration order: what the API shows and calls reach. */
+  devices: Map<string, DeviceRecord>;
+  /** Devices known from configuration but not registered now. */
+  offline: Map<string, DeviceRecord>;
+  /** Route points only: answer offered calls at once. */
+  autoAnswer: boolean;
+}
+
+/** Who a leg is, as the other side sees it. */
+interface Identity {
+  dn: string;
+  type: string;
+  name: string;
+  callerId: string;
+}
+
+interface DnRef {
+  dn: string;
+  type: string;
+}
+
+const NO_DN: DnRef = { dn: '', type: TYPE_NONE };
+
+interface Leg {
+  id: number;
+  call: Call;
+  legId: number;
+  dn: DnRecord;
+  deviceId: string;
+  directControl: boolean;
+  status: ParticipantStatus;
+  self: Identity;
+  party: Identity;
+  /** The participant this leg talks to (Connected) or is offered by (a ringing destination). */
+  peer: Leg | undefined;
+  held: boolean;
+  attachedData: Record<string, string>;
+  originatedBy: DnRef;
+  referredBy: DnRef;
+  onBehalfOf: DnRef;
+  /** The attempt this leg is a ringing candidate of. */
+  attempt: Attempt | undefined;
+  endpoint: Endpoint;
+  control: LegControl;
+  removed: boolean;
+  /** Last view sent as an event, to send an Upsert only when something a client can see changed. */
+  lastView: ParticipantView | undefined;
+}
+
+interface Call {
+  id: number;
+  legs: Set<Leg>;
+  nextLegId: number;
+  did: string;
+  originator: DnRef;
+}
+
+/**
+ * A pending effort to bring a destination into a call.
+ * - `origin`: a device is rung so its user can place a call (no direct control, or a DN with several devices).
+ * - `call`: the destination of a new call rings; failure ends the caller's participant.
+ * - `routeto`: an alternative route for `replaced`; success replaces it, failure leaves it in place.
+ * - `transfer`: `party` is held while the destination rings; success replaces `replaced`, failure returns the call.
+ */
+type AttemptKind = 'origin' | 'call' | 'routeto' | 'transfer';
+
+interface Attempt {
+  id: number;
+  kind: AttemptKind;
+  call: Call;
+  /** The participant that ends up talking to the destination (absent for `origin`). */
+  party: Leg | undefined;
+  replaced: Leg | undefined;
+  /** transfer only: the transferring participant left while the destination was ringing. */
+  replacedGone: boolean;
+  target: Target;
+  legs: Set<Leg>;
+  timer: TimerHandle | undefined;
+  reason: Reason;
+  /** origin only: where the picked-up device dials, and with what ring timeout. */
+  dialTarget: Target | undefined;
+  dialRingMs: number | null;
+  lastCause: RemovalCause | undefined;
+  outcome: Outcome | undefined;
+  settledCallbacks: ((outcome: Outcome) => void)[];
+}
+
+/** How a pending operation ended. `participant` is the view of the participant the operation is about, as last seen. */
+export type Outcome =
+  | { ok: true; participant: ParticipantView | undefined }
+  | { ok: false; code: ErrorCode; message: string; participant: ParticipantView | undefined };
+
+/**
+ * The result of a command. `participant` is the participant the response names; `outcome` is set once the
+ * command's effect is known (immediately for most commands; later for a route or transfer that is still ringing).
+ */
+export interface Operation {
+  readonly participant: ParticipantView | undefined;
+  readonly outcome: Outcome | undefined;
+  /** Calls back once with the outcome (at once if already known). */
+  onSettled(callback: (outcome: Outcome) => void): void;
+  /** Resolves with the outcome. */
+  settled(): Promise<Outcome>;
+}
+
+export interface MakeCallRequest {
+  dn: string;
+  /** Device form when given; DN form otherwise. */
+  deviceId?: string;
+  destination: string;
+  /** Ring timeout for the destination in seconds; 0 or absent for the configured default. */
+  timeoutSeconds?: number;
+  attachedData?: unknown;
+}
+
+export interface RouteRequest {
+  destination: string;
+  reason?: string;
+  /** Ring timeout of the new destination in seconds; absent for the configured default. */
+  ringTimeoutSeconds?: number;
+}
+
+export interface InboundCallRequest {
+  /** The external caller's number (E.164). */
+  from: string;
+  /** A DID of a trunk, or an internal DN number. */
+  to: string;
+  callerName?: string;
+  /** Trunk DN to arrive on; defaults to the trunk owning the DID, else the first trunk. */
+  trunk?: string;
+}
+
+export interface PbxOptions {
+  clock: Clock;
+  config: PbxConfig;
+  /** Called when an endpoint hook or event listener throws; the PBX carries on. */
+  onInternalError?: (error: unknown, context: string) => void;
+}
+
+const EXTERNAL_NUMBER = /^\+?[0-9]{1,32}$/;
+const DTMF_DIGITS = /^[0-9*#A-D]+$/;
+
+function failure(code: ErrorCode, message: string, participant: ParticipantView | undefined): Outcome {
+  return { ok: false, code, message, participant };
+}
+
+function causeToCode(cause: RemovalCause | undefined): ErrorCode {
+  switch (cause) {
+    case 'busy':
+      return ErrorCodes.DESTINATION_BUSY;
+    case 'rejected':
+      return ErrorCodes.DESTINATION_REJECTED;
+    case 'unreachable':
+      return ErrorCodes.DESTINATION_UNREACHABLE;
+    case 'not-registered':
+    case 'unregistered':
+      return ErrorCodes.DESTINATION_NOT_REGISTERED;
+    case 'no-answer':
+    case undefined:
+      return ErrorCodes.NO_ANSWER;
+    default:
+      return ErrorCodes.PARTICIPANT_LEFT;
+  }
+}
+
+function rejectCauseToCode(cause: RejectCause): ErrorCode {
+  return causeToCode(cause);
+}
+
+/** Orders refusals so that a DN whose devices refuse differently reports the most telling one. */
+const REJECT_PRIORITY: readonly RejectCause[] = ['busy', 'rejected', 'unreachable', 'not-registered'];
+
+class SettledOperation implements Operation {
+  constructor(
+    readonly participant: ParticipantView | undefined,
+    readonly outcome: Outcome,
+  ) {}
+  onSettled(callback: (outcome: Outcome) => void): void {
+    callback(this.outcome);
+  }
+  settled(): Promise<Outcome> {
+    return Promise.resolve(this.outcome);
+  }
+}
+
+class AttemptOperation implements Operation {
+  constructor(
+    readonly participant: ParticipantView | undefined,
+    private readonly attempt: Attempt,
+  ) {}
+  get outcome(): Outcome | undefined {
+    return this.attempt.outcome;
+  }
+  onSettled(callback: (outcome: Outcome) => void): void {
+    if (this.attempt.outcome) callback(this.attempt.outcome);
+    else this.attempt.settledCallbacks.push(callback);
+  }
+  settled(): Promise<Outcome> {
+    return new Promise((resolve) => this.onSettled(resolve));
+  }
+}
+
+/** Prepared destination: the endpoints that agreed to ring, found before any participant is created. */
+interface PreparedOffer {
+  target: Target;
+  identity: Identity;
+  entries: { dn: DnRecord; device: DeviceRecord; endpoint: Endpoint }[];
+}
+
+/**
+ * The telephony core. Commands validate fully before changing anything, so a refused command leaves no trace.
+ * Every change is announced as a {@link PbxEvent}, in order, to subscribers.
+ */
+export class Pbx {
+  readonly clock: Clock;
+  private readonly config: PbxConfig;
+  private readonly dns = new Map<string, DnRecord>();
+  private readonly didRoutes = new Map<string, { trunk: DnRecord; destination: string }>();
+  private readonly legs = new Map<number, Leg>();
+  private readonly calls = new Map<number, Call>();
+  private readonly attempts = new Set<Attempt>();
+  private readonly listeners = new Set<PbxListener>();
+  private readonly onInternalError: (error: unknown, context: string) => void;
+  private directory: EndpointDirectory | undefined;
+  private nextParticipantId = 1;
+  private nextCallId = 1;
+  private nextAttemptId = 1;
+  /** Endpoint hooks wait here until the running command has finished changing state. */
+  private readonly deferred: (() => void)[] = [];
+  private depth = 0;
+
+  constructor(options: PbxOptions) {
+    this.clock = options.clock;
+    this.config = options.config;
+    this.onInternalError = options.onInternalError ?? ((error, context) => console.error(`switchboard: ${context}:`, error));
+    this.loadDns(options.config);
+  }
+
+  /** Connects the endpoints; must be called once before calls are placed. */
+  attachEndpoints(directory: EndpointDirectory): void {
+    this.directory = directory;
+  }
+
+  subscribe(listener: PbxListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  // ---------------------------------------------------------------- queries
+
+  listDns(): DnView[] {
+    return [...this.dns.values()].map((dn) => this.dnView(dn));
+  }
+
+  /** Throws DnNotFound. */
+  getDn(number: string): DnView {
+    return this.dnView(this.requireDn(number));
+  }
+
+  hasDn(number: string): boolean {
+    return this.dns.has(number);
+  }
+
+  dnKind(number: string): DnKind | undefined {
+    return this.dns.get(number)?.kind;
+  }
+
+  /** Throws DnNotFound. */
+  listDevices(dn: string): DeviceView[] {
+    return [...this.requireDn(dn).devices.values()].map(deviceView);
+  }
+
+  /** Throws DnNotFound or DeviceNotFound. */
+  getDevice(dn: string, deviceId: string): DeviceView {
+    const device = this.requireDn(dn).devices.get(deviceId);
+    if (!device) throw new CoreError(ErrorCodes.DEVICE_NOT_FOUND, `DN ${dn} has no registered device '${deviceId}'`);
+    return deviceView(device);
+  }
+
+  /** Throws DnNotFound. */
+  listParticipants(dn: string): ParticipantView[] {
+    const record = this.requireDn(dn);
+    return [...this.legs.values()].filter((leg) => leg.dn === record).map((leg) => this.view(leg));
+  }
+
+  /** Throws DnNotFound or ParticipantNotFound (also when the id belongs to another DN). */
+  getParticipant(dn: string, id: number): ParticipantView {
+    return this.view(this.requireLeg(dn, id));
+  }
+
+  /** The participant with this id on any DN, with what the wire does not carry; undefined when gone. */
+  participantDetail(id: number): ParticipantDetail | undefined {
+    const leg = this.legs.get(id);
+    return leg ? this.detail(leg) : undefined;
+  }
+
+  listCalls(): CallView[] {
+    return [...this.calls.values()].map((call) => ({ callId: call.id, did: call.did, participants: [...call.legs].map((leg) => this.detail(leg)) }));
+  }
+
+  activeCallCount(): number {
+    return this.calls.size;
+  }
+
+  // ---------------------------------------------------------------- application commands
+
+  /**
+   * makecall. Device form (or a DN with exactly one device): the response names the originating participant,
+   * Dialing when the device goes off-hook by itself (direct control, route point, IVR, queue), Ringing when the
+   * device is rung first and dials once picked up. DN form with several devices: every device rings, the first to
+   * pick up dials, and the operation has no participant.
+   * Errors: DnNotFound, DeviceNotFound, DeviceNotRegistered, InvalidDestination, InvalidArgument,
+   * DestinationBusy/Rejected/Unreachable/NotRegistered (the destination refused at once).
+   */
+  makeCall(request: MakeCallRequest): Operation {
+    return this.run(() => {
+      const dn = this.requireDn(request.dn);
+      if (dn.kind === 'externalline') throw new CoreError(ErrorCodes.NOT_SUPPORTED, `calls cannot be made from external line ${dn.number}`);
+      const attachedData = validateAttachedData(request.attachedData);
+      const target = resolveDestination(request.destination, this.dns, this.firstTrunk());
+      const ringMs = this.ringTimeoutMs(request.timeoutSeconds, target);
+      if (target.kind === 'dn' && target.dn === dn) throw new CoreError(ErrorCodes.INVALID_DESTINATION, `DN ${dn.number} cannot call itself`);
+      this.assertCapacity();
+
+      let devices: DeviceRecord[];
+      if (request.deviceId !== undefined) {
+        devices = [this.requireOriginDevice(dn, request.deviceId)];
+      } else {
+        devices = [...dn.devices.values()];
+        if (devices.length === 0) throw new CoreError(ErrorCodes.DEVICE_NOT_REGISTERED, `DN ${dn.number} has no registered device to call from`);
+      }
+
+      const originIdentity = this.dnIdentity(dn);
+      const [single] = devices;
+      if (devices.length === 1 && single && (single.directControl || dn.kind !== 'extension')) {
+        // The device goes off-hook by itself: the destination is offered now.
+        const prepared = this.prepareOffer(target, originIdentity);
+        const call = this.newCall('', this.ref(dn));
+        const origin = this.createLeg(call, dn, single, this.endpointForDevice(dn.number, single.id), 'Dialing', originIdentity, prepared.identity);
+        origin.attachedData = attachedData;
+        this.emitUpsert(origin);
+        this.placeOffer('call', call, prepared, origin, undefined, ringMs, 'None', {});
+        return new SettledOperation(this.view(origin), { ok: true, participant: this.view(origin) });
+      }
+
+      // The device(s) ring first; whichever is picked up dials the destination.
+      const targetIdentity = this.targetIdentity(target);
+      const entries = devices.map((device) => ({ dn, device, endpoint: this.endpointForDevice(dn.number, device.id) }));
+      const admitted = this.admitAll(entries, { dn: dn.number, calledNumber: dn.number, callerNumber: targetIdentity.callerId, callerName: targetIdentity.name });
+      const call = this.newCall('', this.ref(dn));
+      const attempt = this.newAttempt('origin', call, undefined, undefined, target, 'None');
+      attempt.dialTarget = target;
+      attempt.dialRingMs = ringMs;
+      for (const entry of admitted) {
+        const leg = this.createLeg(call, dn, entry.device, entry.endpoint, 'Ringing', originIdentity, targetIdentity);
+        leg.attachedData = { ...attachedData };
+        leg.attempt = attempt;
+        attempt.legs.add(leg);
+        this.emitUpsert(leg);
+        this.defer(leg, (endpoint, control) => endpoint.offered?.(control));
+      }
+      this.startAttemptTimer(attempt, this.ringTimeoutMs(undefined));
+      const [firstLeg] = attempt.legs;
+      if (devices.length === 1 && firstLeg) return new SettledOperation(this.view(firstLeg), { ok: true, participant: this.view(firstLeg) });
+      return new AttemptOperation(undefined, attempt);
+    });
+  }
+
+  /** drop: the participant leaves the call. Accepted in every state. Errors: DnNotFound, ParticipantNotFound. */
+  drop(dn: string, id: number): Operation {
+    return this.run(() => {
+      const leg = this.requireLeg(dn, id);
+      assertActionAllowed('drop', leg.status, id);
+      const view = this.view(leg);
+      this.removeLeg(leg, 'dropped');
+      return new SettledOperation(view, { ok: true, participant: view });
+    });
+  }
+
+  /**
+   * answer: a Ringing participant picks up. Only for participants with direct control or on a route point.
+   * Errors: DnNotFound, ParticipantNotFound, InvalidState (not Ringing), NotSupported (no direct control).
+   */
+  answer(dn: string, id: number): Operation {
+    return this.run(() => {
+      const leg = this.requireLeg(dn, id);
+      assertActionAllowed('answer', leg.status, id);
+      if (!leg.directControl && leg.dn.kind !== 'routepoint') {
+        throw new CoreError(ErrorCodes.NOT_SUPPORTED, `participant ${id} is on a device without direct control: only the phone's user can answer it`);
+      }
+      this.answerLeg(leg);
+      const view = this.legs.has(id) ? this.view(leg) : leg.lastView;
+      return new SettledOperation(view, { ok: true, participant: view });
+    });
+  }
+
+  /**
+   * divert: replaces a Ringing participant with a new destination. Every ringing leg of the same DN in that call
+   * leaves; the outcome is known once the new destination rings.
+   * Errors: InvalidState (not Ringing, or not being offered a call), InvalidReason, InvalidDestination,
+   * Destination* (the new destination refused; the participant keeps ringing).
+   */
+  divert(dn: string, id: number, request: RouteRequest): Operation {
+    return this.run(() => {
+      const leg = this.requireLeg(dn, id);
+      assertActionAllowed('divert', leg.status, id);
+      const reason = parseReason(request.reason);
+      const attempt = leg.attempt;
+      if (!attempt || attempt.outcome || attempt.kind === 'origin') {
+        throw new CoreError(ErrorCodes.INVALID_STATE, `participant ${id} is ringing to place a call, not being offered one: it cannot be diverted`);
+      }
+      const target = resolveDestination(request.destination, this.dns, this.firstTrunk());
+      if (target.kind === 'dn' && target.dn === leg.dn) throw new CoreError(ErrorCodes.INVALID_DESTINATION, `participant ${id} is already ringing at DN ${dn}`);
+      const caller = attempt.party;
+      const prepared = this.prepareOffer(target, caller ? caller.self : this.dnIdentity(leg.dn));
+      const view = this.view(leg);
+      const old = [...attempt.legs].filter((candidate) => candidate.dn === leg.dn);
+      attempt.target = target;
+      attempt.reason = reason;
+      this.clock.clearTimeout(attempt.timer);
+      this.addCandidates(attempt, prepared, { referredBy: this.ref(leg.dn) });
+      for (const candidate of old) this.removeLeg(candidate, 'diverted');
+      if (caller && attempt.kind === 'call') {
+        caller.party = prepared.identity;
+        this.emitUpsert(caller);
+      }
+      this.startAttemptTimer(attempt, this.ringTimeoutMs(request.ringTimeoutSeconds, target));
+      return new SettledOperation(view, { ok: true, participant: view });
+    });
+  }
+
+  /**
+   * routeto: offers the call to an alternative destination while the participant stays (Ringing or Connected).
+   * Success (the destination answers) replaces the participant; failure leaves it in place; if it leaves first
+   * the route is cancelled. Errors: InvalidState, InvalidReason, InvalidDestination, Destination* (refused at once).
+   */
+  routeTo(dn: string, id: number, request: RouteRequest, options: { onBehalf?: boolean } = {}): Operation {
+    return this.run(() => {
+      const leg = this.requireLeg(dn, id);
+      assertActionAllowed('routeto', leg.status, id);
+      const reason = parseReason(request.reason);
+      const party = this.partyOf(leg);
+      if (!party) throw new CoreError(ErrorCodes.INVALID_STATE, `participant ${id} has no other party to route`);
+      const target = resolveDestination(request.destination, this.dns, this.firstTrunk());
+      if (target.kind === 'dn' && target.dn === leg.dn) throw new CoreError(ErrorCodes.INVALID_DESTINATION, `participant ${id} is already at DN ${dn}`);
+      const prepared = this.prepareOffer(target, party.self);
+      const attempt = this.newAttempt('routeto', leg.call, party, leg, target, reason);
+      this.addCandidates(attempt, prepared, options.onBehalf ? { onBehalfOf: this.ref(leg.dn) } : { referredBy: this.ref(leg.dn) });
+      this.startAttemptTimer(attempt, this.ringTimeoutMs(request.ringTimeoutSeconds, target));
+      return new AttemptOperation(this.view(leg), attempt);
+    });
+  }
+
+  /**
+   * transferto: the other party is held while the destination rings. Success replaces the participant; failure
+   * returns the call to it, or (if it left meanwhile) rings its device back.
+   * Errors: InvalidState (not Connected, or a transfer already pending), InvalidReason, InvalidDestination, Destination*.
+   */
+  transferTo(dn: string, id: number, request: RouteRequest): Operation {
+    return this.run(() => {
+      const leg = this.requireLeg(dn, id);
+      assertActionAllowed('transferto', leg.status, id);
+      const reason = parseReason(request.reason);
+      const party = leg.peer;
+      if (!party || party.removed) throw new CoreError(ErrorCodes.INVALID_STATE, `participant ${id} has no other party to transfer`);
+      if (this.findAttempt((a) => a.kind === 'transfer' && a.replaced === leg && !a.outcome)) {
+        throw new CoreError(ErrorCodes.INVALID_STATE, `participant ${id} already has a transfer in progress`);
+      }
+      const target = resolveDestination(request.destination, this.dns, this.firstTrunk());
+      if (target.kind === 'dn' && target.dn === leg.dn) throw new CoreError(ErrorCodes.INVALID_DESTINATION, `participant ${id} is already at DN ${dn}`);
+      const prepared = this.prepareOffer(target, party.self);
+      const attempt = this.newAttempt('transfer', leg.call, party, leg, target, reason);
+      party.held = true;
+      this.addCandidates(attempt, prepared, { referredBy: this.ref(leg.dn) });
+      this.startAttemptTimer(attempt, this.ringTimeoutMs(request.ringTimeoutSeconds, target));
+      return new AttemptOperation(this.view(leg), attempt);
+    });
+  }
+
+  /** attach_participant_data: merges key/values into this participant's connection data. Errors: InvalidArgument. */
+  attachParticipantData(dn: string, id: number, data: unknown): Operation {
+    return this.run(() => {
+      const leg = this.requireLeg(dn, id);
+      assertActionAllowed('attach_participant_data', leg.status, id);
+      this.attachData(leg, validateAttachedData(data, leg.attachedData));
+      const view = this.view(leg);
+      return new SettledOperation(view, { ok: true, participant: view });
+    });
+  }
+
+  /**
+   * attach_party_data: merges key/values into the other party's connection data.
+   * Errors: InvalidArgument, InvalidState (no other party yet).
+   */
+  attachPartyData(dn: string, id: number, data: unknown): Operation {
+    return this.run(() => {
+      const leg = this.requireLeg(dn, id);
+      assertActionAllowed('attach_party_data', leg.status, id);
+      const party = this.partyOf(leg);
+      if (!party) throw new CoreError(ErrorCodes.INVALID_STATE, `participant ${id} has no other party yet`);
+      this.attachData(party, validateAttachedData(data, party.attachedData));
+      const view = this.view(leg);
+      return new SettledOperation(view, { ok: true, participant: view });
+    });
+  }
+
+  // ---------------------------------------------------------------- simulated world
+
+  /**
+   * An external number calls in through a trunk, to a DID or an internal number. Returns the caller's
+   * participant (on the trunk DN, Dialing). Errors: InvalidArgument, InvalidDestination, Destination*.
+   */
+  placeInboundCall(request: InboundCallRequest): ParticipantView {
+    return this.run(() => {
+      const from = request.from.trim();
+      if (!EXTERNAL_NUMBER.test(from)) throw new CoreError(ErrorCodes.INVALID_ARGUMENT, `caller number must be digits with an optional leading +, got '${request.from}'`);
+      const to = request.to.trim();
+      const did = this.didRoutes.get(to);
+      let trunk: DnRecord | undefined;
+      if (request.trunk !== undefined) {
+        trunk = this.requireDn(request.trunk);
+        if (trunk.kind !== 'externalline') throw new CoreError(ErrorCodes.INVALID_ARGUMENT, `DN ${trunk.number} is not a trunk`);
+      } else {
+        trunk = did?.trunk ?? this.firstTrunk();
+      }
+      if (!trunk) throw new CoreError(ErrorCodes.DESTINATION_UNREACHABLE, 'no trunk is configured for external calls');
+      const destination = this.dns.get(did ? did.destination : to);
+      if (!destination || destination.kind === 'externalline') {
+        throw new CoreError(ErrorCodes.INVALID_DESTINATION, `'${request.to}' is neither a DID nor an internal DN`);
+      }
+      this.assertCapacity();
+      const trunkDevice = firstDevice(trunk);
+      const self: Identity = { dn: trunk.number, type: DN_TYPE_NAMES.externalline, name: request.callerName ?? this.directoryOrThrow().externalCallerName(from), callerId: from };
+      const prepared = this.prepareOffer({ kind: 'dn', dn: destination }, self);
+      const call = this.newCall(did ? to : '', { dn: trunk.number, type: DN_TYPE_NAMES.externalline });
+      const origin = this.createLeg(call, trunk, trunkDevice, this.directoryOrThrow().external(from), 'Dialing', self, prepared.identity);
+      this.emitUpsert(origin);
+      this.placeOffer('call', call, prepared, origin, undefined, this.ringTimeoutMs(undefined, prepared.target), 'None', {});
+      return this.view(origin);
+    });
+  }
+
+  /** A user dials on a phone: the device is off-hook, so the destination is offered at once. */
+  dialFromDevice(dn: string, deviceId: string, destination: string): ParticipantView {
+    return this.run(() => {
+      const record = this.requireDn(dn);
+      if (record.kind !== 'extension') throw new CoreError(ErrorCodes.NOT_SUPPORTED, `only extension phones dial; DN ${dn} is a ${record.kind}`);
+      const device = this.requireOriginDevice(record, deviceId);
+      const target = resolveDestination(destination, this.dns, this.firstTrunk());
+      if (target.kind === 'dn' && target.dn === record) throw new CoreError(ErrorCodes.INVALID_DESTINATION, `DN ${dn} cannot call itself`);
+      this.assertCapacity();
+      const identity = this.dnIdentity(record);
+      const prepared = this.prepareOffer(target, identity);
+      const call = this.newCall('', this.ref(record));
+      const origin = this.createLeg(call, record, device, this.endpointForDevice(dn, device.id), 'Dialing', identity, prepared.identity);
+      this.emitUpsert(origin);
+      this.placeOffer('call', call, prepared, origin, undefined, this.ringTimeoutMs(undefined, target), 'None', {});
+      return this.view(origin);
+    });
+  }
+
+  /** The endpoint at the end of a ringing leg picks up. Errors: ParticipantNotFound, InvalidState. */
+  endpointAnswer(id: number): void {
+    this.run(() => {
+      const leg = this.requireLegAnywhere(id);
+      if (leg.status !== 'Ringing') throw new CoreError(ErrorCodes.INVALID_STATE, `participant ${id} is ${leg.status}, not Ringing`);
+      this.answerLeg(leg);
+    });
+  }
+
+  /** The endpoint at the end of a ringing leg refuses it. Errors: ParticipantNotFound, InvalidState. */
+  endpointReject(id: number, cause: RejectCause): void {
+    this.run(() => {
+      const leg = this.requireLegAnywhere(id);
+      if (leg.status !== 'Ringing') throw new CoreError(ErrorCodes.INVALID_STATE, `participant ${id} is ${leg.status}, not Ringing`);
+      this.removeLeg(leg, cause);
+    });
+  }
+
+  /** The endpoint at the end of a leg hangs up. Errors: ParticipantNotFound. */
+  endpointHangup(id: number): void {
+    this.run(() => this.removeLeg(this.requireLegAnywhere(id), 'hangup'));
+  }
+
+  /**
+   * The party on leg `id` presses keys: each digit reaches the participant it is talking to as its own DTMF event.
+   * Errors: ParticipantNotFound, InvalidArgument (not DTMF digits), InvalidState (not in conversation).
+   */
+  sendDtmf(id: number, digits: string): void {
+    this.run(() => {
+      const leg = this.requireLegAnywhere(id);
+      if (digits.length === 0 || digits.length > MAX_DTMF_DIGITS || !DTMF_DIGITS.test(digits)) {
+        throw new CoreError(ErrorCodes.INVALID_ARGUMENT, `digits must be 1-${MAX_DTMF_DIGITS} of 0-9 * # A-D, got '${digits}'`);
+      }
+      const peer = leg.peer;
+      if (leg.status !== 'Connected' || !peer || peer.removed || peer.peer !== leg || leg.held || peer.held) {
+        throw new CoreError(ErrorCodes.INVALID_STATE, `participant ${id} is not in conversation with anyone`);
+      }
+      for (const digit of digits) {
+        this.emit({ type: 'dtmf', dn: peer.dn.number, participantId: peer.id, digits: digit });
+        this.defer(peer, (endpoint, control) => endpoint.dtmf?.(control, digit));
+      }
+    });
+  }
+
+  /** Announces that a prompt or stream finished playing on a participant (used by the media layer). */
+  playbackFinished(id: number): void {
+    const leg = this.legs.get(id);
+    if (leg) this.emit({ type: 'playback-finished', dn: leg.dn.number, participantId: id });
+  }
+
+  /** Cancels every pending route of a participant (a queue giving up on its agents); the participant stays. */
+  cancelRoutes(id: number): void {
+    this.run(() => {
+      const leg = this.requireLegAnywhere(id);
+      for (const attempt of this.attemptsWhere((a) => a.replaced === leg && a.kind === 'routeto')) {
+        this.settleAttempt(attempt, failure(ErrorCodes.PARTICIPANT_LEFT, 'route cancelled', this.view(leg)), 'cancelled');
+      }
+    });
+  }
+
+  /** Registers a device on an extension (a configured offline device, or a new one). Errors: DnNotFound, InvalidArgument. */
+  registerDevice(dn: string, device: { id: string; userAgent?: string; directControl?: boolean }): DeviceView {
+    return this.run(() => {
+      const record = this.requireDn(dn);
+      if (record.kind !== 'extension') throw new CoreError(ErrorCodes.NOT_SUPPORTED, `devices can only be registered on extensions; DN ${dn} is a ${record.kind}`);
+      if (device.id.length === 0 || device.id.length > 256) throw new CoreError(ErrorCodes.INVALID_ARGUMENT, 'device id must be 1-256 characters');
+      if (record.devices.has(device.id)) throw new CoreError(ErrorCodes.INVALID_STATE, `device '${device.id}' is already registered on DN ${dn}`);
+      const known = record.offline.get(device.id);
+      const registered: DeviceRecord = {
+        dn,
+        id: device.id,
+        userAgent: device.userAgent ?? known?.userAgent ?? 'Switchboard SimPhone 1.0',
+        directControl: device.directControl ?? known?.directControl ?? false,
+      };
+      record.offline.delete(device.id);
+      record.devices.set(device.id, registered);
+      this.emit({ type: 'device-added', device: deviceView(registered) });
+      return deviceView(registered);
+    });
+  }
+
+  /** Unregisters a device; its participants leave their calls. Errors: DnNotFound, DeviceNotFound. */
+  unregisterDevice(dn: string, deviceId: string): DeviceView {
+    return this.run(() => {
+      const record = this.requireDn(dn);
+      const device = record.devices.get(deviceId);
+      if (!device) throw new CoreError(ErrorCodes.DEVICE_NOT_FOUND, `DN ${dn} has no registered device '${deviceId}'`);
+      if (record.kind !== 'extension') throw new CoreError(ErrorCodes.NOT_SUPPORTED, `only extension devices can be unregistered; DN ${dn} is a ${record.kind}`);
+      for (const leg of [...this.legs.values()]) {
+        if (leg.dn === record && leg.deviceId === deviceId) this.removeLeg(leg, 'unregistered');
+      }
+      record.devices.delete(deviceId);
+      record.offline.set(deviceId, device);
+      this.emit({ type: 'device-removed', device: deviceView(device) });
+      return deviceView(device);
+    });
+  }
+
+  /** Ends every call (each participant removed with cause `reset`). */
+  endAllCalls(): void {
+    this.run(() => {
+      for (const attempt of [...this.attempts]) this.settleAttempt(attempt, failure(ErrorCodes.PARTICIPANT_LEFT, 'the PBX was reset', undefined), 'reset');
+      for (const leg of [...this.legs.values()]) this.removeLeg(leg, 'reset');
+    });
+  }
+
+  // ---------------------------------------------------------------- internals: set-up
+
+  private loadDns(config: PbxConfig): void {
+    const add = (number: string, kind: DnKind, name: string, devices: DeviceRecord[], offline: DeviceRecord[] = [], autoAnswer = false): DnRecord => {
+      const record: DnRecord = { number, kind, name, devices: new Map(devices.map((d) => [d.id, d])), offline: new Map(offline.map((d) => [d.id, d])), autoAnswer };
+      this.dns.set(number, record);
+      return record;
+    };
+    const system = (number: string, device: { id: string; userAgent: string }): DeviceRecord => ({ dn: number, id: device.id, userAgent: device.userAgent, directControl: true });
+    for (const ext of config.extensions) {
+      const toRecord = (d: (typeof ext.devices)[number]): DeviceRecord => ({ dn: ext.number, id: d.id, userAgent: d.userAgent, directControl: d.directControl });
+      add(ext.number, 'extension', ext.name, ext.devices.filter((d) => d.registered).map(toRecord), ext.devices.filter((d) => !d.registered).map(toRecord));
+    }
+    for (const rp of config.routePoints) add(rp.number, 'routepoint', rp.name, [system(rp.number, rp.device)], [], rp.autoAnswer);
+    for (const ivr of config.ivrs) add(ivr.number, 'ivr', ivr.name, [system(ivr.number, ivr.device)]);
+    for (const queue of config.queues) add(queue.number, 'queue', queue.name, [system(queue.number, queue.device)]);
+    for (const trunk of config.trunks) {
+      const record = add(trunk.number, 'externalline', trunk.name, [system(trunk.number, trunk.device)]);
+      for (const did of trunk.dids) this.didRoutes.set(did.number, { trunk: record, destination: did.destination });
+    }
+  }
+
+  /** Route point setting, also changeable at run time by the simulation plane. */
+  setAutoAnswer(dn: string, autoAnswer: boolean): void {
+    const record = this.requireDn(dn);
+    if (record.kind !== 'routepoint') throw new CoreError(ErrorCodes.NOT_SUPPORTED, `DN ${dn} is not a route point`);
+    record.autoAnswer = autoAnswer;
+  }
+
+  isAutoAnswer(dn: string): boolean {
+    return this.dns.get(dn)?.autoAnswer ?? false;
+  }
+
+  // ---------------------------------------------------------------- internals: running commands
+
+  /** Runs a command; endpoint hooks it queued run once the outermost command is done. */
+  private run<T>(command: () => T): T {
+    this.depth++;
+    try {
+      return command();
+    } finally {
+      this.depth--;
+      if (this.depth === 0) this.drainDeferred();
+    }
+  }
+
+  private drainDeferred(): void {
+    this.depth++;
+    try {
+      for (let hook = this.deferred.shift(); hook; hook = this.deferred.shift()) {
+        try {
+          hook();
+        } catch (error) {
+          this.onInternalError(error, 'endpoint hook failed');
+        }
+      }
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private defer(leg: Leg, hook: (endpoint: Endpoint, control: LegControl) => void): void {
+    this.deferred.push(() => hook(leg.endpoint, leg.control));
+  }
+
+  private emit(event: PbxEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.onInternalError(error, 'event listener failed');
+      }
+    }
+  }
+
+  /** Sends an Upsert when what a client sees of the leg changed since the last one. */
+  private emitUpsert(leg: Leg): void {
+    if (leg.removed) return;
+    const view = this.view(leg);
+    if (leg.lastView && sameView(leg.lastView, view)) return;
+    leg.lastView = view;
+    this.emit({ type: 'participant-upserted', participant: view });
+  }
+
+  // ---------------------------------------------------------------- internals: lookups
+
+  private requireDn(number: string): DnRecord {
+    const record = this.dns.get(number);
+    if (!record) throw new CoreError(ErrorCodes.DN_NOT_FOUND, `DN ${number} does not exist`);
+    return record;
+  }
+
+  private requireLeg(dn: string, id: number): Leg {
+    const record = this.requireDn(dn);
+    const leg = this.legs.get(id);
+    if (!leg || leg.dn !== record) throw new CoreError(ErrorCodes.PARTICIPANT_NOT_FOUND, `DN ${dn} has no participant ${id}`);
+    return leg;
+  }
+
+  private requireLegAnywhere(id: number): Leg {
+    const leg = this.legs.get(id);
+    if (!leg) throw new CoreError(ErrorCodes.PARTICIPANT_NOT_FOUND, `participant ${id} does not exist`);
+    return leg;
+  }
+
+  private requireOriginDevice(dn: DnRecord, deviceId: string): DeviceRecord {
+    const device = dn.devices.get(deviceId);
+    if (device) return device;
+    if (dn.offline.has(deviceId)) throw new CoreError(ErrorCodes.DEVICE_NOT_REGISTERED, `device '${deviceId}' of DN ${dn.number} is not registered`);
+    throw new CoreError(ErrorCodes.DEVICE_NOT_FOUND, `DN ${dn.number} has no device '${deviceId}'`);
+  }
+
+  private directoryOrThrow(): EndpointDirectory {
+    if (!this.directory) throw new Error('Pbx.attachEndpoints() must be called before calls are placed');
+    return this.directory;
+  }
+
+  private endpointForDevice(dn: string, deviceId: string): Endpoint {
+    return this.directoryOrThrow().device(dn, deviceId);
+  }
+
+  private firstTrunk(): DnRecord | undefined {
+    for (const record of this.dns.values()) if (record.kind === 'externalline') return record;
+    return undefined;
+  }
+
+  private assertCapacity(): void {
+    if (this.calls.size >= MAX_ACTIVE_CALLS) throw new CoreError(ErrorCodes.DESTINATION_UNREACHABLE, `the PBX is carrying its maximum of ${MAX_ACTIVE_CALLS} calls`);
+  }
+
+  /** The party a participant's actions concern: its peer, or for a ringing destination the caller. */
+  private partyOf(leg: Leg): Leg | undefined {
+    const party = leg.status === 'Ringing' ? (leg.attempt?.party ?? undefined) : leg.peer;
+    return party && !party.removed ? party : undefined;
+  }
+
+  private findAttempt(predicate: (attempt: Attempt) => boolean): Attempt | undefined {
+    for (const attempt of this.attempts) if (predicate(attempt)) return attempt;
+    return undefined;
+  }
+
+  private attemptsWhere(predicate: (attempt: Attempt) => boolean): Attempt[] {
+    return [...this.attempts].filter(predicate);
+  }
+
+  private ringTimeoutMs(seconds: number | undefined, target?: Target): number | null {
+    // A route point rings until its application acts or the caller gives up (PROTOCOL.md §7).
+    if (target?.kind === 'dn' && target.dn.kind === 'routepoint') return null;
+    if (seconds !== undefined && (!Number.isFinite(seconds) || seconds < 0 || seconds > MAX_TIMEOUT_SECONDS)) {
+      throw new CoreError(ErrorCodes.INVALID_ARGUMENT, `timeout must be between 0 and ${MAX_TIMEOUT_SECONDS} seconds, got ${seconds}`);
+    }
+    const effective = seconds && seconds > 0 ? seconds : this.config.server.ringTimeoutSeconds;
+    return Math.round(effective * 1000);
+  }
+
+  // ---------------------------------------------------------------- internals: identities and views
+
+  private ref(dn: DnRecord): DnRef {
+    return { dn: dn.number, type: DN_TYPE_NAMES[dn.kind] };
+  }
+
+  private dnIdentity(dn: DnRecord): Identity {
+    return { dn: dn.number, type: DN_TYPE_NAMES[dn.kind], name: dn.name, callerId: dn.number };
+  }
+
+  private targetIdentity(target: Target): Identity {
+    if (target.kind === 'dn') return this.dnIdentity(target.dn);
+    return { dn: target.trunk.number, type: DN_TYPE_NAMES.externalline, name: this.directoryOrThrow().externalCallerName(target.number), callerId: target.number };
+  }
+
+  private view(leg: Leg): ParticipantView {
+    return {
+      id: leg.id,
+      status: leg.status,
+      dn: leg.dn.number,
+      partyCallerName: leg.party.name,
+      partyDn: leg.party.dn,
+      partyCallerId: leg.party.callerId,
+      partyDid: leg.call.did,
+      deviceId: leg.deviceId,
+      partyDnType: leg.party.type,
+      directControl: leg.directControl,
+      originatedByDn: leg.originatedBy.dn,
+      originatedByType: leg.originatedBy.type,
+      referredByDn: leg.referredBy.dn,
+      referredByType: leg.referredBy.type,
+      onBehalfOfDn: leg.onBehalfOf.dn,
+      onBehalfOfType: leg.onBehalfOf.type,
+      callId: leg.call.id,
+      legId: leg.legId,
+    };
+  }
+
+  private detail(leg: Leg): ParticipantDetail {
+    const peer = leg.peer && !leg.peer.removed ? leg.peer : undefined;
+    return { ...this.view(leg), held: leg.held, attachedData: { ...leg.attachedData }, peerId: peer ? peer.id : null };
+  }
+
+  private dnView(dn: DnRecord): DnView {
+    return {
+      dn: dn.number,
+      type: DN_TYPE_NAMES[dn.kind],
+      kind: dn.kind,
+      name: dn.name,
+      devices: [...dn.devices.values()].map(deviceView),
+      participants: [...this.legs.values()].filter((leg) => leg.dn === dn).map((leg) => this.view(leg)),
+    };
+  }
+
+  // ---------------------------------------------------------------- internals: building calls
+
+  private newCall(did: string, originator: DnRef): Call {
+    const call: Call = { id: this.nextCallId++, legs: new Set(), nextLegId: 1, did, originator };
+    this.calls.set(call.id, call);
+    return call;
+  }
+
+  private createLeg(call: Call, dn: DnRecord, device: DeviceRecord, endpoint: Endpoint, status: ParticipantStatus, self: Identity, party: Identity): Leg {
+    const id = this.nextParticipantId++;
+    const isOrigin = call.legs.size === 0;
+    const leg: Leg = {
+      id,
+      call,
+      legId: call.nextLegId++,
+      dn,
+      deviceId: device.id,
+      directControl: device.directControl,
+      status,
+      self,
+      party,
+      peer: undefined,
+      held: false,
+      attachedData: {},
+      originatedBy: isOrigin ? NO_DN : call.originator,
+      referredBy: NO_DN,
+      onBehalfOf: NO_DN,
+      attempt: undefined,
+      endpoint,
+      control: undefined as unknown as LegControl,
+      removed: false,
+      lastView: undefined,
+    };
+    leg.control = this.legControl(leg);
+    call.legs.add(leg);
+    this.legs.set(id, leg);
+    return leg;
+  }
+
+  private legControl(leg: Leg): LegControl {
+    const guard = (action: () => void) => {
+      if (!leg.removed) action();
+    };
+    return {
+      participantId: leg.id,
+      dn: leg.dn.number,
+      deviceId: leg.deviceId,
+      answer: () => guard(() => {
+        if (leg.status === 'Ringing') this.endpointAnswer(leg.id);
+      }),
+      reject: (cause) => guard(() => {
+        if (leg.status === 'Ringing') this.endpointReject(leg.id, cause);
+      }),
+      hangup: () => guard(() => this.endpointHangup(leg.id)),
+      view: () => (leg.removed ? undefined : this.view(leg)),
+    };
+  }
+
+  private newAttempt(kind: AttemptKind, call: Call, party: Leg | undefined, replaced: Leg | undefined, target: Target, reason: Reason): Attempt {
+    const attempt: Attempt = {
+      id: this.nextAttemptId++,
+      kind,
+      call,
+      party,
+      replaced,
+      replacedGone: false,
+      target,
+      legs: new Set(),
+      timer: undefined,
+      reason,
+      dialTarget: undefined,
+      dialRingMs: null,
+      lastCause: undefined,
+      outcome: undefined,
+      settledCallbacks: [],
+    };
+    this.attempts.add(attempt);
+    return attempt;
+  }
+
+  /** Asks the destination's endpoints whether they will ring; throws the most telling refusal if none will. */
+  private prepareOffer(target: Target, caller: Identity): PreparedOffer {
+    const identity = this.targetIdentity(target);
+    if (target.kind === 'external') {
+      const trunk = target.trunk;
+      const device = firstDevice(trunk);
+      const endpoint = this.directoryOrThrow().external(target.number);
+      const entries = this.admitAll([{ dn: trunk, device, endpoint }], { dn: trunk.number, calledNumber: target.number, callerNumber: caller.callerId, callerName: caller.name }, target.number);
+      return { target, identity, entries };
+    }
+    const dn = target.dn;
+    const devices = target.deviceId !== undefined ? [dn.devices.get(target.deviceId)].filter((d): d is DeviceRecord => d !== undefined) : [...dn.devices.values()];
+    if (devices.length === 0) throw new CoreError(ErrorCodes.DESTINATION_NOT_REGISTERED, `DN ${dn.number} has no registered device`);
+    const entries = devices.map((device) => ({ dn, device, endpoint: this.endpointForDevice(dn.number, device.id) }));
+    return { target, identity, entries: this.admitAll(entries, { dn: dn.number, calledNumber: dn.number, callerNumber: caller.callerId, callerName: caller.name }) };
+  }
+
+  private admitAll<E extends { device: DeviceRecord; endpoint: Endpoint }>(entries: E[], offer: Omit<OfferInfo, 'deviceId'>, label = `DN ${offer.dn}`): E[] {
+    const refusals: RejectCause[] = [];
+    const admitted = entries.filter((entry) => {
+      const refusal = entry.endpoint.admit({ ...offer, deviceId: entry.device.id });
+      if (refusal) refusals.push(refusal);
+      return refusal === null;
+    });
+    if (admitted.length > 0) return admitted;
+    const cause = REJECT_PRIORITY.find((candidate) => refusals.includes(candidate)) ?? 'unreachable';
+    const wording: Record<RejectCause, string> = { busy: 'is busy', rejected: 'rejected the call', unreachable: 'is unreachable', 'not-registered': 'has no registered device' };
+    throw new CoreError(rejectCauseToCode(cause), `${label} ${wording[cause]}`);
+  }
+
+  /** Starts an attempt of `kind` with the prepared destination ringing. */
+  private placeOffer(kind: AttemptKind, call: Call, prepared: PreparedOffer, party: Leg | undefined, replaced: Leg | undefined, ringMs: number | null, reason: Reason, marks: { referredBy?: DnRef; onBehalfOf?: DnRef }): Attempt {
+    const attempt = this.newAttempt(kind, call, party, replaced, prepared.target, reason);
+    this.addCandidates(attempt, prepared, marks);
+    this.startAttemptTimer(attempt, ringMs);
+    return attempt;
+  }
+
+  private addCandidates(attempt: Attempt, prepared: PreparedOffer, marks: { referredBy?: DnRef; onBehalfOf?: DnRef }): void {
+    const party = attempt.party;
+    if (!party) throw new Error('only attempts with a party offer a destination');
+    for (const entry of prepared.entries) {
+      const self = prepared.target.kind === 'external' ? prepared.identity : this.dnIdentity(entry.dn);
+      const leg = this.createLeg(attempt.call, entry.dn, entry.device, entry.endpoint, 'Ringing', self, party.self);
+      leg.peer = party;
+      leg.attempt = attempt;
+      if (marks.referredBy) leg.referredBy = marks.referredBy;
+      if (marks.onBehalfOf) leg.onBehalfOf = marks.onBehalfOf;
+      attempt.legs.add(leg);
+      this.emitUpsert(leg);
+      this.defer(leg, (endpoint, control) => endpoint.offered?.(control));
+    }
+  }
+
+  private startAttemptTimer(attempt: Attempt, ringMs: number | null): void {
+    this.clock.clearTimeout(attempt.timer);
+    attempt.timer = undefined;
+    if (ringMs === null) return;
+    attempt.timer = this.clock.setTimeout(() => {
+      attempt.timer = undefined;
+      this.run(() => {
+        if (attempt.outcome) return;
+        const subject = attempt.replaced ?? attempt.party;
+        this.failAttempt(attempt, ErrorCodes.NO_ANSWER, 'the destination did not answer in time', subject, 'no-answer');
+      });
+    }, ringMs);
+  }
+
+  // ---------------------------------------------------------------- internals: state changes
+
+  private setStatus(leg: Leg, input: ParticipantInput): void {
+    leg.status = transition(leg.status, input);
+  }
+
+  private answerLeg(leg: Leg): void {
+    const attempt = leg.attempt;
+    if (!attempt || attempt.outcome) throw new CoreError(ErrorCodes.INVALID_STATE, `participant ${leg.id} is not being offered a call`);
+    if (attempt.kind === 'origin') {
+      this.originPickedUp(attempt, leg);
+      return;
+    }
+    this.succeedAttempt(attempt, leg);
+  }
+
+  /** A device rung to place a call was picked up: it now dials the destination. */
+  private originPickedUp(attempt: Attempt, leg: Leg): void {
+    this.settleAttempt(attempt, { ok: true, participant: this.view(leg) }, 'answered-elsewhere', leg);
+    leg.attempt = undefined;
+    this.setStatus(leg, 'origin-picked-up');
+    const target = attempt.dialTarget;
+    if (!target) return;
+    try {
+      const prepared = this.prepareOffer(target, leg.self);
+      leg.party = prepared.identity;
+      this.emitUpsert(leg);
+      this.placeOffer('call', leg.call, prepared, leg, undefined, attempt.dialRingMs, 'None', {});
+    } catch (error) {
+      if (!(error instanceof CoreError)) throw error;
+      this.removeLeg(leg, codeToCause(error.code));
+    }
+  }
+
+  private succeedAttempt(attempt: Attempt, answered: Leg): void {
+    const party = attempt.party;
+    const replaced = attempt.replaced;
+    // Settle first: the removals below must not read as this attempt failing.
+    this.settleAttempt(attempt, { ok: true, participant: undefined }, 'answered-elsewhere', answered);
+    answered.attempt = undefined;
+    this.setStatus(answered, 'answer');
+    this.emitUpsert(answered);
+    if (party && !party.removed) {
+      answered.peer = party;
+      party.peer = answered;
+      party.party = answered.self;
+      party.held = false;
+      if (party.status === 'Dialing') this.setStatus(party, 'far-answer');
+      this.emitUpsert(party);
+    }
+    if (replaced && !replaced.removed) {
+      // The replaced participant may itself still be ringing in an earlier attempt (routeto of a ringing route
+      // point): that attempt is completed by this one, not failed.
+      const earlier = replaced.attempt;
+      if (earlier && !earlier.outcome) this.settleAttempt(earlier, { ok: true, participant: this.view(answered) }, 'answered-elsewhere', replaced);
+      this.removeLeg(replaced, 'replaced');
+    }
+    this.defer(answered, (endpoint, control) => endpoint.connected?.(control));
+    if (party && !party.removed && party.status === 'Connected') this.defer(party, (endpoint, control) => endpoint.connected?.(control));
+    const finalView = this.view(answered);
+    attempt.outcome = { ok: true, participant: replaced ? (replaced.lastView ?? finalView) : finalView };
+  }
+
+  /**
+   * Marks the attempt settled, stops its timer and removes its remaining ringing legs (except `keep`).
+   * Callbacks run after the current command.
+   */
+  private settleAttempt(attempt: Attempt, outcome: Outcome, legCause: RemovalCause, keep?: Leg): void {
+    if (attempt.outcome) return;
+    attempt.outcome = outcome;
+    this.attempts.delete(attempt);
+    this.clock.clearTimeout(attempt.timer);
+    attempt.timer = undefined;
+    for (const leg of [...attempt.legs]) {
+      if (leg === keep) continue;
+      leg.attempt = undefined;
+      this.removeLeg(leg, legCause);
+    }
+    attempt.legs.clear();
+    const callbacks = attempt.settledCallbacks.splice(0);
+    this.deferred.push(() => {
+      for (const callback of callbacks) callback(attempt.outcome ?? outcome);
+    });
+  }
+
+  private failAttempt(attempt: Attempt, code: ErrorCode, message: string, subject: Leg | undefined, legCause: RemovalCause): void {
+    this.settleAttempt(attempt, failure(code, message, subject ? (subject.removed ? subject.lastView : this.view(subject)) : undefined), legCause);
+    const party = attempt.party;
+    switch (attempt.kind) {
+      case 'origin':
+        return;
+      case 'call':
+        if (party && !party.removed) this.removeLeg(party, codeToCause(code));
+        return;
+      case 'routeto':
+        return;
+      case 'transfer': {
+        if (!party || party.removed) return;
+        party.held = false;
+        const transferrer = attempt.replaced;
+        if (transferrer && !transferrer.removed && !attempt.replacedGone) return;
+        if (transferrer) this.recall(party, transferrer);
+        else this.removeLeg(party, codeToCause(code));
+        return;
+      }
+      default: {
+        const unreachable: never = attempt.kind;
+        throw new Error(`unknown attempt kind ${String(unreachable)}`);
+      }
+    }
+  }
+
+  /** A transfer failed after the transferring participant left: ring its device back with the held party. */
+  private recall(party: Leg, transferrer: Leg): void {
+    const dn = transferrer.dn;
+    try {
+      if (!dn.devices.has(transferrer.deviceId)) throw new CoreError(ErrorCodes.DESTINATION_NOT_REGISTERED, 'the transferring device is gone');
+      const target: Target = { kind: 'dn', dn, deviceId: transferrer.deviceId };
+      const prepared = this.prepareOffer(target, party.self);
+      this.placeOffer('call', party.call, prepared, party, undefined, this.ringTimeoutMs(undefined, target), 'None', {});
+      party.party = prepared.identity;
+      this.emitUpsert(party);
+    } catch (error) {
+      if (!(error instanceof CoreError)) throw error;
+      this.removeLeg(party, codeToCause(error.code));
+    }
+  }
+
+  private attachData(leg: Leg, data: Record<string, string>): void {
+    leg.attachedData = data;
+    this.emit({ type: 'participant-data', dn: leg.dn.number, participantId: leg.id, attachedData: { ...data } });
+  }
+
+  /** Removes a leg and everything that cannot go on without it. */
+  private removeLeg(leg: Leg, cause: RemovalCause): void {
+    if (leg.removed) return;
+    const finalView = this.view(leg);
+    leg.removed = true;
+    leg.lastView = finalView;
+    this.legs.delete(leg.id);
+    leg.call.legs.delete(leg);
+    this.emit({ type: 'participant-removed', participant: finalView, cause });
+    this.defer(leg, (endpoint, control) => endpoint.removed?.(control));
+
+    // 1. It was ringing in an attempt: the attempt fails when no candidate is left.
+    const own = leg.attempt;
+    leg.attempt = undefined;
+    if (own && !own.outcome) {
+      own.legs.delete(leg);
+      own.lastCause = cause;
+      if (own.legs.size === 0) {
+        const subject = own.replaced ?? own.party;
+        this.failAttempt(own, causeToCode(cause), `the destination ${describeCause(cause)}`, subject, 'cancelled');
+      }
+    }
+    // 2. Attempts it was waiting on, or that would replace it.
+    for (const attempt of this.attemptsWhere((a) => a.party === leg || a.replaced === leg)) {
+      if (attempt.kind === 'transfer' && attempt.replaced === leg) {
+        attempt.replacedGone = true;
+        continue;
+      }
+      this.settleAttempt(attempt, failure(ErrorCodes.PARTICIPANT_LEFT, `participant ${leg.id} left before the destination answered`, finalView), 'cancelled');
+    }
+    // 3. Whoever was talking to it: the call is over for them, unless a transfer is still bringing them someone.
+    for (const other of [...leg.call.legs]) {
+      if (other.peer !== leg) continue;
+      other.peer = undefined;
+      if (other.attempt) continue; // a ringing candidate: its attempt decides
+      if (this.findAttempt((a) => a.party === other && !a.outcome)) continue;
+      this.removeLeg(other, 'peer-left');
+    }
+    if (leg.call.legs.size === 0) this.calls.delete(leg.call.id);
+  }
+}
+
+function firstDevice(dn: DnRecord): DeviceRecord {
+  const device = dn.devices.values().next().value;
+  if (!device) throw new CoreError(ErrorCodes.DESTINATION_NOT_REGISTERED, `DN ${dn.number} has no device`);
+  return device;
+}
+
+function deviceView(device: DeviceRecord): DeviceView {
+  return { dn: device.dn, deviceId: device.id, userAgent: device.userAgent };
+}
+
+function sameView(a: ParticipantView, b: ParticipantView): boolean {
+  for (const key of Object.keys(a) as (keyof ParticipantView)[]) if (a[key] !== b[key]) return false;
+  return true;
+}
+
+/** Accepts the reason values of PROTOCOL.md §4, case-insensitively; absent or empty means None. */
+export function parseReason(reason: string | undefined): Reason {
+  if (reason === undefined || reason === '') return 'None';
+  const match = REASONS.find((candidate) => candidate.toLowerCase() === reason.toLowerCase());
+  if (!match) throw new CoreError(ErrorCodes.INVALID_REASON, `reason must be one of ${REASONS.join(', ')}; got '${reason}'`);
+  return match;
+}
+
+function codeToCause(code: ErrorCode): RemovalCause {
+  switch (code) {
+    case ErrorCodes.DESTINATION_BUSY:
+      return 'busy';
+    case ErrorCodes.DESTINATION_REJECTED:
+      return 'rejected';
+    case ErrorCodes.DESTINATION_UNREACHABLE:
+      return 'unreachable';
+    case ErrorCodes.DESTINATION_NOT_REGISTERED:
+      return 'not-registered';
+    case ErrorCodes.NO_ANSWER:
+      return 'no-answer';
+    default:
+      return 'peer-left';
+  }
+}
+
+function describeCause(cause: RemovalCause): string {
+  switch (cause) {
+    case 'busy':
+      return 'is busy';
+    case 'rejected':
+      return 'rejected the call';
+    case 'unreachable':
+      return 'is unreachable';
+    case 'not-registered':
+    case 'unregistered':
+      return 'is not registered';
+    case 'no-answer':
+      return 'did not answer';
+    default:
+      return `left (${cause})`;
+  }
+}
