@@ -476,6 +476,7 @@ export class Pbx {
     return this.run(() => {
       const leg = this.requireLeg(dn, id);
       assertActionAllowed('routeto', leg.status, id);
+      this.assertNoTransfer(leg);
       const reason = parseReason(request.reason);
       const party = this.partyOf(leg);
       if (!party) throw new CoreError(ErrorCodes.INVALID_STATE, `participant ${id} has no other party to route`);
@@ -498,12 +499,10 @@ export class Pbx {
     return this.run(() => {
       const leg = this.requireLeg(dn, id);
       assertActionAllowed('transferto', leg.status, id);
+      this.assertNoTransfer(leg);
       const reason = parseReason(request.reason);
       const party = leg.peer;
       if (!party || party.removed) throw new CoreError(ErrorCodes.INVALID_STATE, `participant ${id} has no other party to transfer`);
-      if (this.findAttempt((a) => a.kind === 'transfer' && a.replaced === leg && !a.outcome)) {
-        throw new CoreError(ErrorCodes.INVALID_STATE, `participant ${id} already has a transfer in progress`);
-      }
       const target = resolveDestination(request.destination, this.dns, this.firstTrunk());
       if (target.kind === 'dn' && target.dn === leg.dn) throw new CoreError(ErrorCodes.INVALID_DESTINATION, `participant ${id} is already at DN ${dn}`);
       const prepared = this.prepareOffer(target, party.self);
@@ -839,6 +838,14 @@ export class Pbx {
     return party && !party.removed ? party : undefined;
   }
 
+  /** Refuses to re-route a participant that is transferring its party, or is the party held by a transfer. */
+  private assertNoTransfer(leg: Leg): void {
+    const transfer = this.findAttempt((a) => a.kind === 'transfer' && (a.replaced === leg || a.party === leg));
+    if (!transfer) return;
+    const role = transfer.replaced === leg ? 'is transferring its call' : 'is held while its call is being transferred';
+    throw new CoreError(ErrorCodes.INVALID_STATE, `participant ${leg.id} ${role}; wait for the transfer to finish`);
+  }
+
   private findAttempt(predicate: (attempt: Attempt) => boolean): Attempt | undefined {
     for (const attempt of this.attempts) if (predicate(attempt)) return attempt;
     return undefined;
@@ -1110,12 +1117,20 @@ export class Pbx {
       if (party.status === 'Dialing') this.setStatus(party, 'far-answer');
       this.emitUpsert(party);
     }
-    if (replaced && !replaced.removed) {
-      // The replaced participant may itself still be ringing in an earlier attempt (routeto of a ringing route
-      // point): that attempt is completed by this one, not failed.
-      const earlier = replaced.attempt;
-      if (earlier && !earlier.outcome) this.settleAttempt(earlier, { ok: true, participant: this.view(answered) }, 'answered-elsewhere', replaced);
-      this.removeLeg(replaced, 'replaced');
+    // The replaced participant may itself be a ringing candidate of an earlier attempt (a routeto of a ringing
+    // route point, or of an agent a queue is ringing): that attempt is completed by this one, not failed, and what
+    // it would have replaced is replaced too, along the whole chain.
+    for (let current = replaced; current && !current.removed; ) {
+      const earlier = current.attempt;
+      if (earlier && !earlier.outcome) this.settleAttempt(earlier, { ok: true, participant: this.view(earlier.replaced ?? current) }, 'answered-elsewhere', current);
+      this.removeLeg(current, 'replaced');
+      current = earlier?.replaced;
+    }
+    // The party now talks to `answered`: nothing else may still be offering it elsewhere.
+    if (party) {
+      for (const other of this.attemptsWhere((a) => a.party === party)) {
+        this.settleAttempt(other, failure(ErrorCodes.PARTICIPANT_LEFT, `participant ${party.id} was connected elsewhere`, this.view(party)), 'answered-elsewhere');
+      }
     }
     this.defer(answered, (endpoint, control) => endpoint.connected?.(control));
     if (party && !party.removed && party.status === 'Connected') this.defer(party, (endpoint, control) => endpoint.connected?.(control));
