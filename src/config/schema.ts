@@ -1,0 +1,205 @@
+// The configuration file as a user writes it (optional keys, shorthands, numbers for DNs): the schema the loader validates.
+import { Type, type Static, type TSchema } from 'typebox';
+
+/** Size limits that make a huge or hostile configuration file fail cleanly instead of exhausting memory. */
+export const CONFIG_LIMITS = {
+  maxFileBytes: 16 * 1024 * 1024,
+  /** DNs of all kinds together (extensions, route points, IVRs, queues, trunks). */
+  maxDns: 10_000,
+  maxDevicesPerExtension: 16,
+  maxAgentsPerQueue: 1_000,
+  maxDidsPerTrunk: 10_000,
+  maxApplications: 1_000,
+  maxMonitoredDnsPerApplication: 10_000,
+  maxExternalRules: 10_000,
+  maxTextChars: 200,
+  maxPathChars: 4_096,
+  maxPatternChars: 1_000,
+  /** Alias expansions per file; more is a "billion laughs" file. */
+  maxYamlAliasCount: 100,
+  /** Raw schema errors gathered per check (several can describe one problem). */
+  maxSchemaErrorsCollected: 1_000,
+  /** ConfigError's message lists this many problems, then says how many more there are. */
+  maxProblemsShown: 100,
+} as const;
+
+/** Extensions, IVRs, queues and trunks: 1-10 digits. */
+export const DN_NUMBER = /^[0-9]{1,10}$/;
+/** Route points (and so application client ids) may also be alphanumeric, like `ai`. */
+export const ROUTE_POINT_NUMBER = /^[A-Za-z0-9]{1,20}$/;
+/** A number outside the PBX, as dialled or as presented by a carrier: E.164-ish, optional leading +. */
+export const EXTERNAL_NUMBER = /^\+?[0-9]{3,20}$/;
+
+export const BEHAVIOUR_KINDS = ['answer', 'manual', 'busy', 'reject', 'never', 'unreachable'] as const;
+export const QUEUE_STRATEGIES = ['ring-all', 'in-order'] as const;
+
+// Two annotations of our own (JSON Schema ignores unknown keywords) feed the loader's messages:
+// `expected` turns a failure into "must be <expected>, got <value>", which reads better than keyword messages,
+// and `sensitive` keeps the value itself out of the message.
+
+function strict<Properties extends Parameters<typeof Type.Object>[0]>(properties: Properties, options: { expected?: string } = {}) {
+  return Type.Object(properties, { ...options, additionalProperties: false });
+}
+
+function text(minLength: number, maxLength: number, expected: string) {
+  return Type.String({ minLength, maxLength, expected });
+}
+
+function secret(minLength: number) {
+  const maxLength = CONFIG_LIMITS.maxTextChars;
+  return Type.String({ minLength, maxLength, expected: `a string of ${minLength} to ${maxLength} characters`, sensitive: true });
+}
+
+function integer(minimum: number, maximum: number, unit = '') {
+  return Type.Integer({ minimum, maximum, expected: `an integer from ${minimum} to ${maximum}${unit}` });
+}
+
+function nullable<Schema extends TSchema>(schema: Schema, expected: string) {
+  return Type.Union([schema, Type.Null()], { expected });
+}
+
+// YAML turns `number: 100` into a number; DN-like fields accept non-negative integers and the loader makes them strings.
+// The integer range keeps the digits the pattern allows (and stays below 2^53, where integers stop being exact).
+function numberText(pattern: RegExp, minInteger: number, maxInteger: number, expected: string) {
+  return Type.Union([Type.String({ pattern: pattern.source }), Type.Integer({ minimum: minInteger, maximum: maxInteger })], { expected });
+}
+
+const DnNumber = numberText(DN_NUMBER, 0, 9_999_999_999, 'a string of digits (1-10 characters)');
+const RoutePointNumber = numberText(ROUTE_POINT_NUMBER, 0, Number.MAX_SAFE_INTEGER, 'a string of letters and digits (1-20 characters)');
+// A reference to a configured DN of any kind; whether it exists and is of the right kind is a cross-check.
+const DnReference = numberText(ROUTE_POINT_NUMBER, 0, Number.MAX_SAFE_INTEGER, 'a DN number (1-20 letters or digits)');
+const ExternalNumber = numberText(EXTERNAL_NUMBER, 100, Number.MAX_SAFE_INTEGER, 'a phone number of 3-20 digits with an optional leading +');
+// An IVR key leads to a DN or, when no DN has that number, out to an external number.
+const MenuDestination = numberText(/^(?:[A-Za-z0-9]{1,20}|\+[0-9]{3,20})$/, 0, Number.MAX_SAFE_INTEGER, 'a DN number or an external phone number');
+
+const Name = text(0, CONFIG_LIMITS.maxTextChars, `a string (at most ${CONFIG_LIMITS.maxTextChars} characters)`);
+const Identifier = text(1, CONFIG_LIMITS.maxTextChars, `a non-empty string (at most ${CONFIG_LIMITS.maxTextChars} characters)`);
+const FilePath = text(1, CONFIG_LIMITS.maxPathChars, 'a file path');
+const Seconds = integer(1, 3_600, ' (seconds)');
+
+const BehaviourKind = Type.Enum([...BEHAVIOUR_KINDS]);
+
+/** `busy`, `answer` (at once) or `{ kind: answer, afterMs: 1000 }`; afterMs is only valid with answer (a cross-check). */
+export const BehaviourSchema = Type.Union(
+  [
+    BehaviourKind,
+    strict({
+      kind: BehaviourKind,
+      afterMs: Type.Optional(integer(0, 3_600_000, ' (milliseconds)')),
+    }),
+  ],
+  { expected: `one of ${BEHAVIOUR_KINDS.join(', ')}, or a mapping like { kind: answer, afterMs: 1000 }` },
+);
+
+const DeviceSchema = strict({
+  id: Identifier,
+  userAgent: Type.Optional(Identifier),
+  directControl: Type.Optional(Type.Boolean()),
+  registered: Type.Optional(Type.Boolean()),
+  behaviour: Type.Optional(BehaviourSchema),
+});
+
+const SystemDeviceSchema = strict({
+  id: Identifier,
+  userAgent: Type.Optional(Identifier),
+});
+
+const ExtensionSchema = strict({
+  number: DnNumber,
+  name: Type.Optional(Name),
+  devices: Type.Optional(Type.Array(DeviceSchema, { maxItems: CONFIG_LIMITS.maxDevicesPerExtension })),
+});
+
+const RoutePointSchema = strict({
+  number: RoutePointNumber,
+  name: Type.Optional(Name),
+  autoAnswer: Type.Optional(Type.Boolean()),
+  device: Type.Optional(SystemDeviceSchema),
+});
+
+const IvrSchema = strict({
+  number: DnNumber,
+  name: Type.Optional(Name),
+  device: Type.Optional(SystemDeviceSchema),
+  prompt: Type.Optional(nullable(FilePath, 'a file path or null')),
+  menu: Type.Optional(
+    Type.Record(Type.String({ pattern: '^[0-9*#]$' }), MenuDestination, { additionalProperties: false, expectedKey: 'a single character: 0-9, * or #' }),
+  ),
+  timeoutSeconds: Type.Optional(Seconds),
+  timeoutDestination: Type.Optional(nullable(DnReference, 'a DN number or null')),
+});
+
+const QueueSchema = strict({
+  number: DnNumber,
+  name: Type.Optional(Name),
+  device: Type.Optional(SystemDeviceSchema),
+  agents: Type.Array(DnReference, { minItems: 1, maxItems: CONFIG_LIMITS.maxAgentsPerQueue }),
+  strategy: Type.Optional(Type.Enum([...QUEUE_STRATEGIES])),
+  ringSeconds: Type.Optional(Seconds),
+  holdTimeoutSeconds: Type.Optional(integer(1, 86_400, ' (seconds)')),
+  overflowDestination: Type.Optional(nullable(DnReference, 'a DN number or null')),
+  holdMusic: Type.Optional(nullable(FilePath, 'a file path or null')),
+});
+
+const TrunkSchema = strict({
+  number: DnNumber,
+  name: Type.Optional(Name),
+  device: Type.Optional(SystemDeviceSchema),
+  dids: Type.Optional(Type.Array(strict({ number: ExternalNumber, destination: DnReference }), { maxItems: CONFIG_LIMITS.maxDidsPerTrunk })),
+});
+
+const ApplicationSchema = strict({
+  clientId: RoutePointNumber,
+  secret: secret(8),
+  monitor: Type.Optional(Type.Array(DnReference, { maxItems: CONFIG_LIMITS.maxMonitoredDnsPerApplication })),
+});
+
+// One shape for both rule forms: "exactly one of number and pattern" is a cross-check with a clearer message than a union's.
+const ExternalRuleSchema = strict({
+  number: Type.Optional(ExternalNumber),
+  pattern: Type.Optional(text(1, CONFIG_LIMITS.maxPatternChars, 'a regular expression')),
+  behaviour: BehaviourSchema,
+  callerName: Type.Optional(Name),
+});
+
+const ServerSchema = strict({
+  host: Type.Optional(Identifier),
+  port: Type.Optional(integer(1, 65_535)),
+  dataDir: Type.Optional(FilePath),
+  ringTimeoutSeconds: Type.Optional(Seconds),
+  tokenLifetimeSeconds: Type.Optional(integer(60, 86_400, ' (seconds)')),
+  oneLiveTokenPerApplication: Type.Optional(Type.Boolean()),
+  sim: Type.Optional(
+    strict({
+      enabled: Type.Optional(Type.Boolean()),
+      adminKey: Type.Optional(Type.Union([secret(16), Type.Null()], { expected: `a string of 16 to ${CONFIG_LIMITS.maxTextChars} characters, or null`, sensitive: true })),
+    }),
+  ),
+});
+
+function dnList<Schema extends TSchema>(item: Schema) {
+  return Type.Optional(Type.Array(item, { maxItems: CONFIG_LIMITS.maxDns }));
+}
+
+/** The whole file. Every section is optional; coherence across sections is checked by the loader. */
+export const PbxConfigFileSchema = strict(
+  {
+    server: Type.Optional(ServerSchema),
+    extensions: dnList(ExtensionSchema),
+    routePoints: dnList(RoutePointSchema),
+    ivrs: dnList(IvrSchema),
+    queues: dnList(QueueSchema),
+    trunks: dnList(TrunkSchema),
+    applications: Type.Optional(Type.Array(ApplicationSchema, { maxItems: CONFIG_LIMITS.maxApplications })),
+    external: Type.Optional(
+      strict({
+        default: Type.Optional(BehaviourSchema),
+        numbers: Type.Optional(Type.Array(ExternalRuleSchema, { maxItems: CONFIG_LIMITS.maxExternalRules })),
+      }),
+    ),
+  },
+  { expected: 'a mapping of sections (server, extensions, routePoints, ivrs, queues, trunks, applications, external)' },
+);
+
+/** The configuration file's content as written, before defaults: what {@link PbxConfigFileSchema} accepts. */
+export type PbxConfigFile = Static<typeof PbxConfigFileSchema>;
