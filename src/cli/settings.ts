@@ -1,0 +1,67 @@
+// What `switchboard serve` runs with: flags over environment over the configuration file.
+
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { demoConfig } from '../config/demo.js';
+import { loadConfigFile } from '../config/load.js';
+import type { PbxConfig } from '../config/types.js';
+
+export const USAGE = `Usage: switchboard serve [--config FILE] [--host HOST] [--port PORT] [--fake-clock]
+
+Runs the 3CX Call Control API server. Without --config (or SWITCHBOARD_CONFIG) it runs the embedded demo PBX.
+Environment: SWITCHBOARD_CONFIG, SWITCHBOARD_HOST, SWITCHBOARD_PORT, SWITCHBOARD_DEMO_SECRET, SWITCHBOARD_ADMIN_KEY.`;
+
+
+export interface ServeSettings {
+  config: PbxConfig;
+  source: string;
+  demoSecret: string | null;
+  host: string;
+  port: number;
+  adminKey: string;
+  fakeClock: boolean;
+}
+
+/** Works out what `serve` runs with: flags over environment over the configuration file. Throws ConfigError or UsageError. */
+export function resolveServeSettings(argv: string[], env: NodeJS.ProcessEnv): ServeSettings {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      config: { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'fake-clock': { type: 'boolean', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const file = values.config ?? env.SWITCHBOARD_CONFIG;
+  let config: PbxConfig;
+  let demoSecret: string | null = null;
+  if (file) {
+    config = loadConfigFile(file);
+  } else {
+    demoSecret = env.SWITCHBOARD_DEMO_SECRET || randomBytes(18).toString('base64url');
+    config = demoConfig({ demoSecret });
+  }
+  const portText = values.port ?? env.SWITCHBOARD_PORT;
+  let port = config.server.port;
+  if (portText !== undefined) {
+    port = Number(portText);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a whole number from 0 to 65535, got '${portText}'`);
+  }
+  const adminKey = env.SWITCHBOARD_ADMIN_KEY || config.server.sim.adminKey || randomBytes(18).toString('base64url');
+  return {
+    config,
+    source: file ?? 'the embedded demo PBX',
+    demoSecret,
+    host: values.host ?? env.SWITCHBOARD_HOST ?? config.server.host,
+    port,
+    adminKey,
+    fakeClock: values['fake-clock'] ?? false,
+  };
+}
+
+
+
+export class UsageError extends Error {}

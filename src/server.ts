@@ -1,0 +1,65 @@
+// Composition root: configuration -> core -> endpoints -> API; starts and stops the whole server.
+
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './api/app.js';
+import type { PbxConfig } from './config/types.js';
+import { ManualClock, SystemClock, type Clock } from './core/clock.js';
+import type { Pbx } from './core/pbx.js';
+import { createSimulatedPbx, type SimulatedPbx } from './endpoints/directory.js';
+
+export interface ServerOptions {
+  config: PbxConfig;
+  /** Overrides config.server.host / port; port 0 picks a free port. */
+  host?: string;
+  port?: number;
+  /** Drive the core with a manual clock that only /sim moves (for tests of time-dependent behaviour). */
+  fakeClock?: boolean;
+  /** The /sim admin key; generated when absent. */
+  adminKey?: string;
+  logger?: boolean;
+}
+
+export interface RunningServer {
+  /** Base URL a client on this machine can use. */
+  url: string;
+  host: string;
+  port: number;
+  adminKey: string;
+  clock: Clock;
+  pbx: Pbx;
+  sim: SimulatedPbx;
+  app: FastifyInstance;
+  /** Ends every call, stops listening and closes connections. */
+  close(): Promise<void>;
+}
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const config = options.config;
+  const clock: Clock = options.fakeClock ? new ManualClock(Date.now()) : new SystemClock();
+  const sim = createSimulatedPbx(config, clock);
+  const app = await buildApp({ pbx: sim.pbx, config, clock, dataDir: config.server.dataDir, logger: options.logger });
+  const host = options.host ?? config.server.host;
+  const port = options.port ?? config.server.port;
+  await app.listen({ host, port });
+  const address = app.server.address();
+  const boundPort = typeof address === 'object' && address ? address.port : port;
+  const clientHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  let closed = false;
+  return {
+    url: `http://${clientHost}:${boundPort}`,
+    host,
+    port: boundPort,
+    adminKey: options.adminKey ?? randomBytes(18).toString('base64url'),
+    clock,
+    pbx: sim.pbx,
+    sim,
+    app,
+    async close() {
+      if (closed) return;
+      closed = true;
+      sim.pbx.endAllCalls();
+      await app.close();
+    },
+  };
+}

@@ -1,0 +1,146 @@
+// End-to-end tests of `switchboard serve`: the real process, its banner, its shutdown and its configuration errors.
+
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { resolveServeSettings } from '../../src/cli/settings.js';
+
+const CLI = join(import.meta.dirname, '../../src/cli/main.ts');
+const CLEAN_ENV = { SWITCHBOARD_CONFIG: '', SWITCHBOARD_PORT: '', SWITCHBOARD_HOST: '', SWITCHBOARD_DEMO_SECRET: '', SWITCHBOARD_ADMIN_KEY: '' };
+
+interface Cli {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with stdout once `pattern` appears in it; rejects if the process exits first or after 20 s. */
+  waitFor(pattern: RegExp): Promise<RegExpExecArray>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function startCli(args: string[], env: Record<string, string> = {}): Cli {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { env: { ...process.env, ...CLEAN_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  const waiters: (() => void)[] = [];
+  child.stdout!.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+    waiters.forEach((wake) => wake());
+  });
+  child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const killer = setTimeout(() => child.kill('SIGKILL'), 30_000); // bounded: never outlives the test
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => {
+      clearTimeout(killer);
+      waiters.forEach((wake) => wake());
+      resolve({ code, signal });
+    }),
+  );
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    waitFor(pattern) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const match = pattern.exec(out);
+          if (match) resolve(match);
+          else if (child.exitCode !== null || child.signalCode !== null) reject(new Error(`exited before ${pattern}: ${out}${err}`));
+          else return false;
+          return true;
+        };
+        if (!check()) waiters.push(() => void check());
+      });
+    },
+  };
+}
+
+describe('switchboard serve', () => {
+  test('runs the demo PBX, prints URL, client id and secret, serves HTTP, and exits 0 on SIGTERM', async () => {
+    const cli = startCli(['serve', '--host', '127.0.0.1', '--port', '0'], { SWITCHBOARD_DEMO_SECRET: 'cli-test-secret' });
+    const [, url] = await cli.waitFor(/URL:\s+(http:\/\/127\.0\.0\.1:\d+)/);
+    await cli.waitFor(/Press Ctrl\+C/);
+    assert.match(cli.stdout(), /client_id: 800\s+client_secret: cli-test-secret/);
+    assert.match(cli.stdout(), /Admin key:\s+\S+/);
+    const response = await fetch(`${url}/healthz`);
+    assert.equal(response.status, 200);
+    cli.child.kill('SIGTERM');
+    assert.deepEqual(await cli.exited, { code: 0, signal: null });
+  });
+
+  test('generates a demo secret when none is given, and stops on SIGINT too', async () => {
+    const cli = startCli(['serve', '--host', '127.0.0.1', '--port', '0']);
+    const [, secret] = await cli.waitFor(/client_secret: (\S+)/);
+    assert.ok(secret!.length >= 16);
+    await cli.waitFor(/Press Ctrl\+C/);
+    cli.child.kill('SIGINT');
+    assert.equal((await cli.exited).code, 0);
+  });
+
+  test('a configuration file with mistakes refuses to start, naming file, key path and expectation for each', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchboard-cli-'));
+    const file = join(dir, 'broken.yaml');
+    writeFileSync(
+      file,
+      ['extensions:', '  - number: "100"', '    name: Alice', '    devices:', '      - id: sip:100@127.0.0.1', '        behaviour: bussy', '  - number: "100"', '    nmae: Twin', 'applications:', '  - clientId: "100"', '    secret: long-enough-secret', '    monitor: ["999"]', ''].join('\n'),
+    );
+    const cli = startCli(['serve', '--config', file, '--port', '0']);
+    const { code } = await cli.exited;
+    assert.equal(code, 2);
+    const problems = cli.stderr().split('\n').filter((line) => line.startsWith(file) || line.includes('broken.yaml:'));
+    assert.ok(problems.length >= 4, cli.stderr());
+    for (const path of ['extensions[0].devices[0].behaviour', 'extensions[1]', 'applications[0].clientId', 'applications[0].monitor[0]']) {
+      assert.ok(problems.some((line) => line.includes(path)), `no problem reported at ${path}:\n${cli.stderr()}`);
+    }
+    assert.equal(cli.stdout(), '', 'nothing is started');
+  });
+
+  test('an unknown command or flag exits 2 with usage', async () => {
+    const unknown = startCli(['launch']);
+    assert.equal((await unknown.exited).code, 2);
+    assert.match(unknown.stderr(), /unknown command 'launch'/);
+    const badFlag = startCli(['serve', '--colour']);
+    assert.equal((await badFlag.exited).code, 2);
+    assert.match(badFlag.stderr(), /Usage: switchboard serve/);
+  });
+});
+
+describe('serve settings: flags over environment over the file', () => {
+  test('host and port come from flags, then SWITCHBOARD_HOST/PORT, then the configuration', () => {
+    const fromDefaults = resolveServeSettings([], { SWITCHBOARD_DEMO_SECRET: 'abcdefgh12345678' });
+    assert.equal(fromDefaults.host, '0.0.0.0');
+    assert.equal(fromDefaults.port, 5001);
+    assert.equal(fromDefaults.demoSecret, 'abcdefgh12345678');
+    assert.equal(fromDefaults.config.applications[0]!.secret, 'abcdefgh12345678');
+    const fromEnv = resolveServeSettings([], { SWITCHBOARD_HOST: '127.0.0.1', SWITCHBOARD_PORT: '6001' });
+    assert.deepEqual([fromEnv.host, fromEnv.port], ['127.0.0.1', 6001]);
+    const fromFlags = resolveServeSettings(['--host', '::1', '--port', '7001'], { SWITCHBOARD_HOST: '127.0.0.1', SWITCHBOARD_PORT: '6001' });
+    assert.deepEqual([fromFlags.host, fromFlags.port], ['::1', 7001]);
+  });
+
+  test('the admin key comes from SWITCHBOARD_ADMIN_KEY, else is generated', () => {
+    assert.equal(resolveServeSettings([], { SWITCHBOARD_ADMIN_KEY: 'admin-key-0123456789' }).adminKey, 'admin-key-0123456789');
+    const a = resolveServeSettings([], {}).adminKey;
+    const b = resolveServeSettings([], {}).adminKey;
+    assert.notEqual(a, b);
+    assert.ok(a.length >= 16);
+  });
+
+  test('a bad port is a usage error', () => {
+    assert.throws(() => resolveServeSettings(['--port', 'http'], {}), /--port must be a whole number/);
+    assert.throws(() => resolveServeSettings(['--port', '70000'], {}), /--port must be a whole number/);
+  });
+
+  test('SWITCHBOARD_CONFIG names the configuration file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchboard-cli-'));
+    const file = join(dir, 'pbx.yaml');
+    writeFileSync(file, 'routePoints:\n  - number: "900"\n    name: Bot\napplications:\n  - clientId: "900"\n    secret: a-long-enough-secret\n    monitor: []\n');
+    const settings = resolveServeSettings([], { SWITCHBOARD_CONFIG: file });
+    assert.equal(settings.source, file);
+    assert.equal(settings.demoSecret, null);
+    assert.deepEqual(settings.config.applications.map((a) => a.clientId), ['900']);
+  });
+});
