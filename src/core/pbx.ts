@@ -694,6 +694,53 @@ export class Pbx {
     });
   }
 
+  /**
+   * Ends every call, then puts devices (registrations, user agents, direct control) and route point auto-answer
+   * back as configured, announcing every device that comes or goes.
+   */
+  reset(): void {
+    this.run(() => {
+      this.endAllCalls();
+      for (const ext of this.config.extensions) {
+        const record = this.requireDn(ext.number);
+        const configured = new Map(ext.devices.map((d) => [d.id, d]));
+        for (const device of [...record.devices.values()]) {
+          if (configured.get(device.id)?.registered) continue;
+          record.devices.delete(device.id);
+          this.emit({ type: 'device-removed', device: deviceView(device) });
+        }
+        record.offline.clear();
+        for (const d of ext.devices) {
+          const device: DeviceRecord = { dn: ext.number, id: d.id, userAgent: d.userAgent, directControl: d.directControl };
+          if (!d.registered) {
+            record.offline.set(d.id, device);
+          } else if (record.devices.has(d.id)) {
+            record.devices.set(d.id, device);
+          } else {
+            record.devices.set(d.id, device);
+            this.emit({ type: 'device-added', device: deviceView(device) });
+          }
+        }
+      }
+      for (const rp of this.config.routePoints) this.requireDn(rp.number).autoAnswer = rp.autoAnswer;
+    });
+  }
+
+  /** Turns uaCSTA direct control of a registered extension device on or off; applies to calls offered from now on. */
+  setDirectControl(dn: string, deviceId: string, directControl: boolean): void {
+    const record = this.requireDn(dn);
+    const device = record.devices.get(deviceId) ?? record.offline.get(deviceId);
+    if (!device) throw new CoreError(ErrorCodes.DEVICE_NOT_FOUND, `DN ${dn} has no device '${deviceId}'`);
+    if (record.kind !== 'extension') throw new CoreError(ErrorCodes.NOT_SUPPORTED, `only extension devices have a direct control setting; DN ${dn} is a ${record.kind}`);
+    device.directControl = directControl;
+  }
+
+  /** Registered and known-but-offline devices of a DN, with their direct control setting (for the simulation plane). */
+  deviceRecords(dn: string): { registered: DeviceRecord[]; offline: DeviceRecord[] } {
+    const record = this.requireDn(dn);
+    return { registered: [...record.devices.values()].map((d) => ({ ...d })), offline: [...record.offline.values()].map((d) => ({ ...d })) };
+  }
+
   /** Ends every call (each participant removed with cause `reset`). */
   endAllCalls(): void {
     this.run(() => {
@@ -905,7 +952,7 @@ export class Pbx {
 
   private detail(leg: Leg): ParticipantDetail {
     const peer = leg.peer && !leg.peer.removed ? leg.peer : undefined;
-    return { ...this.view(leg), held: leg.held, attachedData: { ...leg.attachedData }, peerId: peer ? peer.id : null };
+    return { ...this.view(leg), number: leg.self.callerId, name: leg.self.name, held: leg.held, attachedData: { ...leg.attachedData }, peerId: peer ? peer.id : null };
   }
 
   private dnView(dn: DnRecord): DnView {

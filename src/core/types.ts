@@ -82,6 +82,10 @@ export interface DnView {
 
 /** What a participant looks like to the simulation plane: the wire view plus what the wire does not carry. */
 export interface ParticipantDetail extends ParticipantView {
+  /** This leg's own caller id: its DN number, or the external number for a participant of a trunk. */
+  number: string;
+  /** This leg's own display name. */
+  name: string;
   held: boolean;
   /** Data attached to this participant's connection (attach_participant_data, or attach_party_data from its peer). */
   attachedData: Record<string, string>;

@@ -14,16 +14,24 @@ export class BehaviourStore {
   private readonly numbers = new Map<string, { behaviour: Behaviour; callerName: string }>();
   private readonly rules: ExternalRule[];
   private readonly defaultExternal: Behaviour;
-  private readonly defaultDevice: Behaviour = { kind: 'answer', afterMs: 1000 };
+  /** Behaviour of a device registered at run time without one. */
+  readonly defaultDevice: Behaviour = { kind: 'answer', afterMs: 1000 };
 
-  constructor(config: PbxConfig) {
-    for (const ext of config.extensions) for (const device of ext.devices) this.devices.set(deviceKey(ext.number, device.id), device.behaviour);
+  constructor(private readonly config: PbxConfig) {
+    this.reset();
     this.rules = config.external.numbers.map((rule) => {
       if ('number' in rule) return { matches: (n: string) => n === rule.number, behaviour: rule.behaviour, callerName: rule.callerName };
       const pattern = new RegExp(`^(?:${rule.pattern})$`);
       return { matches: (n: string) => pattern.test(n), behaviour: rule.behaviour, callerName: rule.callerName };
     });
     this.defaultExternal = config.external.defaultBehaviour;
+  }
+
+  /** Forgets every run-time change: back to the configured behaviours. */
+  reset(): void {
+    this.devices.clear();
+    this.numbers.clear();
+    for (const ext of this.config.extensions) for (const device of ext.devices) this.devices.set(deviceKey(ext.number, device.id), device.behaviour);
   }
 
   device(dn: string, deviceId: string): Behaviour {

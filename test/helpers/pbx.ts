@@ -83,7 +83,7 @@ export function assertConsistent(pbx: Pbx): void {
     assert.ok(call.participants.length > 0, `call ${call.callId} has no participants`);
     for (const p of call.participants) {
       assert.equal(p.callId, call.callId);
-      assert.deepEqual(pbx.getParticipant(p.dn, p.id), Object.fromEntries(Object.entries(p).filter(([k]) => !['held', 'attachedData', 'peerId'].includes(k))));
+      assert.deepEqual(pbx.getParticipant(p.dn, p.id), Object.fromEntries(Object.entries(p).filter(([k]) => !['number', 'name', 'held', 'attachedData', 'peerId'].includes(k))));
       if (p.status === 'Connected' && !p.held) {
         assert.notEqual(p.peerId, null, `connected participant ${p.id} has no peer`);
         const peer = byId.get(p.peerId!);
