@@ -1,9 +1,20 @@
 // The HTTP face of Switchboard: builds the fastify application that serves the 3CX Call Control API.
 
-import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { PbxConfig } from '../config/types.js';
 import type { Clock } from '../core/clock.js';
 import type { Pbx } from '../core/pbx.js';
+import { MAX_PATH_PARAM_CHARS, MAX_REQUEST_BODY_BYTES, MAX_TOKEN_FAILURE_ENTRIES, TOKEN_FAILURE_WINDOW_SECONDS, TOKEN_MAX_FAILED_ATTEMPTS } from '../limits.js';
+import { FailureLimiter } from './auth/failure-limiter.js';
+import { loadOrCreateSigningKey } from './auth/signing-key.js';
+import { TokenService } from './auth/tokens.js';
+import { ApiError, ApiErrorCodes, resolveError } from './errors.js';
+import { errorBody } from './wire.js';
+import { callControlRoutes } from './routes/callcontrol.js';
+import { tokenRoutes } from './routes/token.js';
 
 export interface AppOptions {
   pbx: Pbx;
@@ -15,9 +26,59 @@ export interface AppOptions {
   logger?: boolean;
 }
 
+/** The OpenAPI 3.1 document's frame; paths come from the route schemas. */
+const OPENAPI = {
+  openapi: '3.1.0',
+  info: {
+    title: 'Switchboard: 3CX V20 Call Control API',
+    version: '20.0.0',
+    description: 'The 3CX V20 Call Control API as Switchboard serves it. Get a token at /connect/token, then call /callcontrol with Authorization: Bearer <token>. Error codes: docs/errors.md.',
+  },
+  tags: [
+    { name: 'Authentication', description: 'OAuth2 client credentials: the client id is the route point DN, the secret its API key.' },
+    { name: 'Call Control', description: 'DNs, devices and participants of the application, and commands on them.' },
+  ],
+  components: {
+    securitySchemes: {
+      bearerAuth: { type: 'http' as const, scheme: 'bearer', bearerFormat: 'JWT' },
+    },
+  },
+};
+
 /** Builds the application without listening; tests use `app.inject`, the server calls `listen`. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
-  const app = Fastify({ logger: options.logger ?? false });
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  const { pbx, config, clock } = options;
+  const tokens = new TokenService(config, clock, await loadOrCreateSigningKey(options.dataDir));
+  const limiter = new FailureLimiter(clock, { maxFailures: TOKEN_MAX_FAILED_ATTEMPTS, windowMs: TOKEN_FAILURE_WINDOW_SECONDS * 1000, maxEntries: MAX_TOKEN_FAILURE_ENTRIES });
+  const shutdown = new AbortController();
+
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: MAX_REQUEST_BODY_BYTES,
+    routerOptions: { maxParamLength: MAX_PATH_PARAM_CHARS },
+    // A path segment that is not valid percent-encoding, or longer than MAX_PATH_PARAM_CHARS, names nothing that
+    // exists: under /callcontrol that is a result-shaped 404 (fastify would answer 400 or 414).
+    frameworkErrors: (error, request, untypedReply) => {
+      const reply = untypedReply as FastifyReply;
+      if (request.url.startsWith('/callcontrol')) {
+        const resolved = resolveError(new ApiError(ApiErrorCodes.ROUTE_NOT_FOUND, `nothing is at ${request.url.split('?')[0] ?? ''}: a path segment is not valid percent-encoding or is too long`));
+        return reply.code(resolved.status).send(errorBody(resolved));
+      }
+      return reply.code(error.statusCode ?? 400).send({ statusCode: error.statusCode ?? 400, code: error.code, error: 'Bad Request', message: error.message });
+    },
+  });
+  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  // Requests still waiting for an outcome answer 202 at once instead of holding the close.
+  app.addHook('preClose', async () => shutdown.abort());
+
+  await app.register(swagger, { openapi: OPENAPI });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+  await typed.register(tokenRoutes, { tokens, limiter });
+  await typed.register(callControlRoutes, { prefix: '/callcontrol', pbx, clock, tokens, shutdown: shutdown.signal });
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   return app;
 }
