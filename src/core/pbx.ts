@@ -1132,9 +1132,9 @@ export class Pbx {
 
   /** A device rung to place a call was picked up: it now dials the destination. */
   private originPickedUp(attempt: Attempt, leg: Leg): void {
+    this.setStatus(leg, 'origin-picked-up');
     this.settleAttempt(attempt, { ok: true, participant: this.view(leg) }, 'answered-elsewhere', leg);
     leg.attempt = undefined;
-    this.setStatus(leg, 'origin-picked-up');
     const target = attempt.dialTarget;
     if (!target) return;
     try {

@@ -9,6 +9,8 @@ import { describe, test } from 'node:test';
 import { resolveServeSettings } from '../../src/cli/settings.js';
 
 const CLI = join(import.meta.dirname, '../../src/cli/main.ts');
+/** The demo keeps its data folder in the working directory: run the CLI in a temp folder, not the repository. */
+const TSX = import.meta.resolve('tsx');
 const CLEAN_ENV = { SWITCHBOARD_CONFIG: '', SWITCHBOARD_PORT: '', SWITCHBOARD_HOST: '', SWITCHBOARD_DEMO_SECRET: '', SWITCHBOARD_ADMIN_KEY: '' };
 
 interface Cli {
@@ -21,7 +23,8 @@ interface Cli {
 }
 
 function startCli(args: string[], env: Record<string, string> = {}): Cli {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { env: { ...process.env, ...CLEAN_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const cwd = mkdtempSync(join(tmpdir(), 'switchboard-cli-run-'));
+  const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], { cwd, env: { ...process.env, ...CLEAN_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   const waiters: (() => void)[] = [];

@@ -159,6 +159,7 @@ describe('makecall from a device without direct control', () => {
     const outcome = await op.settled();
     assert.equal(outcome.ok, true);
     assert.equal(outcome.participant?.id, soft!.id);
+    assert.equal(outcome.participant?.status, 'Dialing', 'the outcome shows the participant as it is once picked up');
     assertConsistent(t.pbx);
   });
 });
