@@ -2,13 +2,36 @@
 // The `switchboard` command: `serve` runs the server on a configuration file or the embedded demo PBX.
 
 import { ConfigError } from '../config/load.js';
-import { startServer } from '../server.js';
+import { startServer, type RunningServer } from '../server.js';
 import { resolveServeSettings, USAGE, UsageError } from './settings.js';
 
 
 async function serve(argv: string[]): Promise<void> {
   const settings = resolveServeSettings(argv, process.env);
-  const server = await startServer({ config: settings.config, host: settings.host, port: settings.port, adminKey: settings.adminKey, fakeClock: settings.fakeClock });
+  // Handlers go in before anything is printed: a signal sent as soon as the banner appears must find them,
+  // or the default action would kill the process without a clean stop.
+  let server: RunningServer | undefined;
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping`);
+    (server ? server.close() : Promise.resolve()).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error('switchboard: error while stopping:', error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+
+  server = await startServer({ config: settings.config, host: settings.host, port: settings.port, adminKey: settings.adminKey, fakeClock: settings.fakeClock });
+  if (stopping) {
+    await server.close(); // a signal arrived while starting
+    return;
+  }
   const lines = [
     `Switchboard: 3CX Call Control API on ${settings.source}`,
     `  URL:          ${server.url}${settings.host !== '127.0.0.1' ? `  (listening on ${settings.host}:${server.port})` : ''}`,
@@ -21,22 +44,6 @@ async function serve(argv: string[]): Promise<void> {
   if (settings.fakeClock) lines.push('  Clock:        fake (moves only on POST /sim/clock/advance)');
   lines.push('Press Ctrl+C to stop.');
   console.log(lines.join('\n'));
-
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`\n${signal}: stopping`);
-    server.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error('switchboard: error while stopping:', error);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -35,7 +35,7 @@ export function resolveServeSettings(argv: string[], env: NodeJS.ProcessEnv): Se
     strict: true,
     allowPositionals: false,
   });
-  const file = values.config ?? env.SWITCHBOARD_CONFIG;
+  const file = values.config || env.SWITCHBOARD_CONFIG || undefined; // an empty value means unset
   let config: PbxConfig;
   let demoSecret: string | null = null;
   if (file) {

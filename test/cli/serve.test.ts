@@ -66,6 +66,7 @@ describe('switchboard serve', () => {
     const cli = startCli(['serve', '--host', '127.0.0.1', '--port', '0'], { SWITCHBOARD_DEMO_SECRET: 'cli-test-secret' });
     const [, url] = await cli.waitFor(/URL:\s+(http:\/\/127\.0\.0\.1:\d+)/);
     await cli.waitFor(/Press Ctrl\+C/);
+    assert.match(cli.stdout(), /3CX Call Control API on the embedded demo PBX/);
     assert.match(cli.stdout(), /client_id: 800\s+client_secret: cli-test-secret/);
     assert.match(cli.stdout(), /Admin key:\s+\S+/);
     const response = await fetch(`${url}/healthz`);
@@ -80,7 +81,8 @@ describe('switchboard serve', () => {
     assert.ok(secret!.length >= 16);
     await cli.waitFor(/Press Ctrl\+C/);
     cli.child.kill('SIGINT');
-    assert.equal((await cli.exited).code, 0);
+    const exit = await cli.exited;
+    assert.equal(exit.code, 0, JSON.stringify({ exit, out: cli.stdout(), err: cli.stderr() }));
   });
 
   test('a configuration file with mistakes refuses to start, naming file, key path and expectation for each', async () => {
