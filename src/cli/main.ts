@@ -10,13 +10,13 @@ async function serve(argv: string[]): Promise<void> {
   const settings = resolveServeSettings(argv, process.env);
   // Handlers go in before anything is printed: a signal sent as soon as the banner appears must find them,
   // or the default action would kill the process without a clean stop.
-  let server: RunningServer | undefined;
+  const running: { server?: RunningServer } = {};
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal}: stopping`);
-    (server ? server.close() : Promise.resolve()).then(
+    (running.server ? running.server.close() : Promise.resolve()).then(
       () => process.exit(0),
       (error: unknown) => {
         console.error('switchboard: error while stopping:', error);
@@ -27,7 +27,8 @@ async function serve(argv: string[]): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
 
-  server = await startServer({ config: settings.config, host: settings.host, port: settings.port, adminKey: settings.adminKey, fakeClock: settings.fakeClock });
+  const server = await startServer({ config: settings.config, host: settings.host, port: settings.port, adminKey: settings.adminKey, fakeClock: settings.fakeClock });
+  running.server = server;
   if (stopping) {
     await server.close(); // a signal arrived while starting
     return;
