@@ -38,7 +38,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const config = options.config;
   const clock: Clock = options.fakeClock ? new ManualClock(Date.now()) : new SystemClock();
   const sim = createSimulatedPbx(config, clock);
-  const app = await buildApp({ pbx: sim.pbx, config, clock, dataDir: config.server.dataDir, logger: options.logger });
+  const adminKey = options.adminKey ?? randomBytes(18).toString('base64url');
+  const app = await buildApp({ pbx: sim.pbx, config, clock, dataDir: config.server.dataDir, logger: options.logger, sim: { sim, adminKey } });
   const host = options.host ?? config.server.host;
   const port = options.port ?? config.server.port;
   await app.listen({ host, port });
@@ -50,7 +51,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     url: `http://${clientHost}:${boundPort}`,
     host,
     port: boundPort,
-    adminKey: options.adminKey ?? randomBytes(18).toString('base64url'),
+    adminKey,
     clock,
     pbx: sim.pbx,
     sim,

@@ -1,13 +1,25 @@
 // The HTTP face of Switchboard: builds the fastify application that serves the 3CX Call Control API.
 
 import swagger from '@fastify/swagger';
+import websocket from '@fastify/websocket';
 import swaggerUi from '@fastify/swagger-ui';
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { PbxConfig } from '../config/types.js';
-import type { Clock } from '../core/clock.js';
+import { SystemClock, type Clock } from '../core/clock.js';
 import type { Pbx } from '../core/pbx.js';
-import { MAX_PATH_PARAM_CHARS, MAX_REQUEST_BODY_BYTES, MAX_TOKEN_FAILURE_ENTRIES, TOKEN_FAILURE_WINDOW_SECONDS, TOKEN_MAX_FAILED_ATTEMPTS } from '../limits.js';
+import type { SimulatedPbx } from '../endpoints/directory.js';
+import {
+  MAX_PATH_PARAM_CHARS,
+  MAX_REQUEST_BODY_BYTES,
+  MAX_TOKEN_FAILURE_ENTRIES,
+  MAX_WS_MESSAGE_BYTES,
+  TOKEN_FAILURE_WINDOW_SECONDS,
+  TOKEN_MAX_FAILED_ATTEMPTS,
+  WS_MAX_BUFFERED_BYTES,
+  WS_PING_INTERVAL_MS,
+} from '../limits.js';
+import { registerSimRoutes } from '../sim/routes.js';
 import { FailureLimiter } from './auth/failure-limiter.js';
 import { loadOrCreateSigningKey } from './auth/signing-key.js';
 import { TokenService } from './auth/tokens.js';
@@ -15,6 +27,8 @@ import { ApiError, ApiErrorCodes, resolveError } from './errors.js';
 import { errorBody } from './wire.js';
 import { callControlRoutes } from './routes/callcontrol.js';
 import { tokenRoutes } from './routes/token.js';
+import { EventHub } from './ws/hub.js';
+import { Liveness } from './ws/liveness.js';
 
 export interface AppOptions {
   pbx: Pbx;
@@ -24,6 +38,10 @@ export interface AppOptions {
   dataDir: string;
   /** Log requests (pino); off in tests. */
   logger?: boolean;
+  /** Serve the /sim control plane with this simulated PBX and admin key (when config.server.sim.enabled). */
+  sim?: { sim: SimulatedPbx; adminKey: string };
+  /** Time for network liveness (event socket pings); real time unless a test drives it. */
+  networkClock?: Clock;
 }
 
 /** The OpenAPI 3.1 document's frame; paths come from the route schemas. */
@@ -37,10 +55,12 @@ const OPENAPI = {
   tags: [
     { name: 'Authentication', description: 'OAuth2 client credentials: the client id is the route point DN, the secret its API key.' },
     { name: 'Call Control', description: 'DNs, devices and participants of the application, and commands on them.' },
+    { name: 'Simulation', description: 'Switchboard’s own control plane: play the callers and phones, change behaviours, move fake time. Needs the admin key.' },
   ],
   components: {
     securitySchemes: {
       bearerAuth: { type: 'http' as const, scheme: 'bearer', bearerFormat: 'JWT' },
+      adminKey: { type: 'http' as const, scheme: 'bearer', description: 'The admin key printed at start (SWITCHBOARD_ADMIN_KEY).' },
     },
   },
 };
@@ -73,10 +93,22 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(swagger, { openapi: OPENAPI });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(websocket, { options: { maxPayload: MAX_WS_MESSAGE_BYTES } });
+
+  const hub = new EventHub(pbx, { maxBufferedBytes: WS_MAX_BUFFERED_BYTES });
+  const liveness = new Liveness(options.networkClock ?? new SystemClock(), WS_PING_INTERVAL_MS);
+  app.addHook('onClose', async () => {
+    liveness.stop();
+    hub.close(1001, 'server shutting down');
+  });
 
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
   await typed.register(tokenRoutes, { tokens, limiter });
-  await typed.register(callControlRoutes, { prefix: '/callcontrol', pbx, clock, tokens, shutdown: shutdown.signal });
+  await typed.register(callControlRoutes, { prefix: '/callcontrol', pbx, clock, tokens, shutdown: shutdown.signal, events: { hub, liveness, root: app } });
+  if (options.sim && config.server.sim.enabled) {
+    const sim = options.sim;
+    await typed.register(async (scope) => registerSimRoutes(scope, { sim: sim.sim, clock, config, adminKey: sim.adminKey }), { prefix: '/sim' });
+  }
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));

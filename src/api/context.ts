@@ -6,6 +6,7 @@ import type { ApplicationConfig } from '../config/types.js';
 import type { Clock } from '../core/clock.js';
 import type { Pbx } from '../core/pbx.js';
 import type { TokenService } from './auth/tokens.js';
+import type { EventSocketContext } from './ws/route.js';
 
 /** A fastify instance whose route schemas (TypeBox) type the handlers. */
 export type ApiInstance = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
@@ -16,6 +17,8 @@ export interface CallControlContext {
   tokens: TokenService;
   /** Aborted when the server closes: pending waits answer 202 at once. */
   shutdown: AbortSignal;
+  /** The event socket at /callcontrol/ws. */
+  events: EventSocketContext;
 }
 
 /** OpenAPI annotations shared by every /callcontrol route. */

@@ -12,6 +12,7 @@ import { registerDeviceRoutes } from './devices.js';
 import { registerDnRoutes } from './dns.js';
 import { registerMakeCallRoutes } from './makecall.js';
 import { registerParticipantRoutes } from './participants.js';
+import { registerEventSocketRoute } from '../ws/route.js';
 
 const BEARER = /^Bearer[ \t]+([A-Za-z0-9._~+/=-]+)[ \t]*$/i;
 const REALM = 'realm="Switchboard"';
@@ -59,4 +60,5 @@ export async function callControlRoutes(app: ApiInstance, context: CallControlCo
   registerDeviceRoutes(app, context);
   registerParticipantRoutes(app, context);
   registerMakeCallRoutes(app, context);
+  registerEventSocketRoute(app, context.events);
 }

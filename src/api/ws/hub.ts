@@ -1,0 +1,112 @@
+// Fans PBX events out to every WebSocket connection whose application may see them, in order, with one global sequence.
+
+import type { ApplicationConfig } from '../../config/types.js';
+import type { Pbx } from '../../core/pbx.js';
+import type { PbxEvent } from '../../core/types.js';
+import { visibleDns } from '../auth/scope.js';
+import { encodeFrame, toWireEvent, type EventTypeNumber } from './frames.js';
+
+/** The part of a WebSocket the hub uses (ws.WebSocket has it). */
+export interface EventSocket {
+  readonly bufferedAmount: number;
+  send(data: string): void;
+  close(code: number, reason: string): void;
+  terminate(): void;
+}
+
+export interface HubOptions {
+  /** Bytes queued on one connection beyond which it counts as not reading and is closed. */
+  maxBufferedBytes: number;
+}
+
+/** WebSocket close code used for a client that stopped reading (1008: policy violation). */
+export const CLOSE_SLOW_CONSUMER = 1008;
+
+export interface Connection {
+  readonly app: ApplicationConfig;
+  readonly socket: EventSocket;
+  /** DNs whose events this connection receives. */
+  readonly dns: ReadonlySet<string>;
+  /** The token the socket was opened with (socket requests run with it). */
+  readonly token: string;
+  closed: boolean;
+}
+
+/**
+ * One subscription to the PBX for all connections. Each event is encoded once and the same text is sent to every
+ * connection that may see its DN. `sequence` increases by one per frame the server produces, across connections,
+ * so every client sees it strictly increase (with gaps for frames meant for other applications).
+ */
+export class EventHub {
+  private readonly connections = new Set<Connection>();
+  private sequence = 0;
+  private framesSent = 0;
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly pbx: Pbx,
+    private readonly options: HubOptions,
+  ) {
+    this.unsubscribe = pbx.subscribe((event) => this.onEvent(event));
+  }
+
+  add(app: ApplicationConfig, socket: EventSocket, token: string): Connection {
+    const connection: Connection = { app, socket, token, dns: new Set(visibleDns(this.pbx, app)), closed: false };
+    this.connections.add(connection);
+    return connection;
+  }
+
+  remove(connection: Connection): void {
+    connection.closed = true;
+    this.connections.delete(connection);
+  }
+
+  /** Sends a frame to one connection (a Response to a socket request); it takes the next sequence number. */
+  sendTo(connection: Connection, eventType: EventTypeNumber, entity: string, attachedData: unknown): void {
+    this.deliver(connection, encodeFrame(++this.sequence, eventType, entity, attachedData));
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** Frames written to sockets since start (for metrics). */
+  get sent(): number {
+    return this.framesSent;
+  }
+
+  /** Closes every connection with `code` and stops listening to the PBX. */
+  close(code: number, reason: string): void {
+    this.unsubscribe();
+    for (const connection of this.connections) {
+      connection.closed = true;
+      connection.socket.close(code, reason);
+    }
+    this.connections.clear();
+  }
+
+  private onEvent(event: PbxEvent): void {
+    if (this.connections.size === 0) return;
+    const wire = toWireEvent(event);
+    if (!wire) return;
+    let text: string | undefined;
+    for (const connection of this.connections) {
+      if (!connection.dns.has(wire.dn)) continue;
+      text ??= encodeFrame(++this.sequence, wire.eventType, wire.entity, wire.attachedData);
+      this.deliver(connection, text);
+    }
+  }
+
+  private deliver(connection: Connection, text: string): void {
+    if (connection.closed) return;
+    if (connection.socket.bufferedAmount > this.options.maxBufferedBytes) {
+      // The client stopped reading: cut it off rather than let its queue grow without bound.
+      this.remove(connection);
+      connection.socket.close(CLOSE_SLOW_CONSUMER, 'client is not reading its events');
+      connection.socket.terminate();
+      return;
+    }
+    connection.socket.send(text);
+    this.framesSent++;
+  }
+}
