@@ -18,6 +18,8 @@ export interface ServerOptions {
   /** The /sim admin key; generated when absent. */
   adminKey?: string;
   logger?: boolean;
+  /** Time for network liveness (event socket pings); real time unless a test drives it. */
+  networkClock?: Clock;
 }
 
 export interface RunningServer {
@@ -39,7 +41,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const clock: Clock = options.fakeClock ? new ManualClock(Date.now()) : new SystemClock();
   const sim = createSimulatedPbx(config, clock);
   const adminKey = options.adminKey ?? randomBytes(18).toString('base64url');
-  const app = await buildApp({ pbx: sim.pbx, config, clock, dataDir: config.server.dataDir, logger: options.logger, sim: { sim, adminKey } });
+  const app = await buildApp({ pbx: sim.pbx, config, clock, dataDir: config.server.dataDir, logger: options.logger, sim: { sim, adminKey }, networkClock: options.networkClock });
   const host = options.host ?? config.server.host;
   const port = options.port ?? config.server.port;
   await app.listen({ host, port });
