@@ -48,7 +48,7 @@ describe('event channel flows (real sockets, fake clock)', () => {
     assert.equal(made.status, 200);
     const alice = (made.body as { result: { id: number } }).result.id;
     const [desk, soft] = ws.server.pbx.listParticipants('101').map((x) => x.id);
-    let seen = await expectFrames(0, [
+    const seen = await expectFrames(0, [
       [UPSERT, p('100', alice)],
       [UPSERT, p('101', desk!)],
       [UPSERT, p('101', soft!)],
@@ -232,7 +232,7 @@ describe('event channel flows (real sockets, fake clock)', () => {
     const queue = ws.server.pbx.listParticipants('802')[0]!.id;
     const alice = ws.server.pbx.listParticipants('100')[0]!.id;
     const [desk, soft] = ws.server.pbx.listParticipants('101').map((x) => x.id);
-    let seen = await expectFrames(0, [
+    const seen = await expectFrames(0, [
       [UPSERT, p('802', queue)],
       [UPSERT, p('802', queue)],
       [UPSERT, p('100', alice)],
@@ -253,7 +253,7 @@ describe('event channel flows (real sockets, fake clock)', () => {
     const carol = ids().carol;
     const entity = `/callcontrol/102/devices/${encodeURIComponent(carol)}`;
     ws.server.pbx.registerDevice('102', { id: carol });
-    let seen = await expectFrames(0, [[UPSERT, entity]]);
+    const seen = await expectFrames(0, [[UPSERT, entity]]);
     assert.deepEqual(client.state.get(entity), { dn: '102', device_id: carol, user_agent: 'Switchboard SimPhone 1.0' });
     ws.server.pbx.unregisterDevice('102', carol);
     await expectFrames(seen, [[REMOVE, entity]]);
