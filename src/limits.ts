@@ -44,3 +44,30 @@ export const MAX_WS_INFLIGHT_REQUESTS = 16;
 export const MAX_WS_MESSAGE_BYTES = 64 * 1024;
 /** A quiet event socket is pinged after this long, and terminated if still silent one interval later. */
 export const WS_PING_INTERVAL_MS = 30_000;
+
+/** A connection that sends no byte within this time after connecting is closed (it could be neither HTTP nor TLS). */
+export const FIRST_BYTE_TIMEOUT_MS = 10_000;
+/** On shutdown, connections still open this long after being ended are destroyed, in milliseconds. */
+export const CLOSE_GRACE_MS = 1000;
+
+// ---------------------------------------------------------------- audio (src/media engine, /callcontrol streams, /sim audio)
+// The upload queue's marks (5 s high water, 2 s low water, 15 s hard limit) live with ByteQueue in src/media/format.ts.
+
+/** Unsent bytes on one GET .../stream response above which new frames are skipped for that reader (1 s of audio). */
+export const STREAM_MAX_UNSENT_BYTES = 16_000;
+/** Readers (GET .../stream) one participant may have at once; one more closes the oldest. */
+export const MAX_STREAM_READERS_PER_PARTICIPANT = 16;
+/** Frames the media clock processes in one wake-up to catch up on lag (200 ms); beyond it the missed frames are skipped. */
+export const MEDIA_MAX_CATCHUP_FRAMES = 10;
+/** An upload starts playing (and resumes after running dry) once this much audio is queued or it has ended, in ms. */
+export const UPLOAD_START_BUFFER_MS = 60;
+/** Audio all recorders of simulated parties may hold together, in bytes (about 35 minutes); beyond it nothing more is recorded. */
+export const MAX_RECORDING_TOTAL_BYTES = 32 * 1024 * 1024;
+/** Recordings of parties that left which are kept for GET /sim/parties/{id}/recording; beyond it the oldest is dropped. */
+export const MAX_KEPT_RECORDINGS = 64;
+/** Largest body of POST /sim/parties/{id}/audio (a WAV or raw PCM), in bytes. */
+export const MAX_SIM_AUDIO_BODY_BYTES = 16 * 1024 * 1024;
+/** Numbers and devices that may have their own media behaviour at once (PUT /sim/media/...). */
+export const MAX_SIM_MEDIA_ENTRIES = 10_000;
+/** Distinct WAV files media behaviours may play at once (each decoded once and kept in memory). */
+export const MAX_SIM_MEDIA_WAV_FILES = 32;

@@ -3,6 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './api/app.js';
+import { loadTlsMaterial } from './api/certificates.js';
+import { listen } from './api/listener.js';
 import type { PbxConfig } from './config/types.js';
 import { ManualClock, SystemClock, type Clock } from './core/clock.js';
 import type { Pbx } from './core/pbx.js';
@@ -23,8 +25,12 @@ export interface ServerOptions {
 }
 
 export interface RunningServer {
-  /** Base URL a client on this machine can use. */
+  /** Base URL a client on this machine can use (plain HTTP; the same port also speaks HTTPS when TLS is on). */
   url: string;
+  /** The same origin over HTTPS, or null when TLS is off. */
+  secureUrl: string | null;
+  /** The self-signed certificate clients should trust (NODE_EXTRA_CA_CERTS), or null. */
+  caFile: string | null;
   host: string;
   port: number;
   adminKey: string;
@@ -44,13 +50,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const app = await buildApp({ pbx: sim.pbx, config, clock, dataDir: config.server.dataDir, logger: options.logger, sim: { sim, adminKey }, networkClock: options.networkClock });
   const host = options.host ?? config.server.host;
   const port = options.port ?? config.server.port;
-  await app.listen({ host, port });
-  const address = app.server.address();
-  const boundPort = typeof address === 'object' && address ? address.port : port;
-  const clientHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const tls = config.server.tls.enabled ? await loadTlsMaterial(config.server.tls, config.server.dataDir) : null;
+  let listener;
+  try {
+    listener = await listen(app, { host, port, tls });
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+  const boundPort = listener.address().port;
+  const clientHost = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
   let closed = false;
   return {
     url: `http://${clientHost}:${boundPort}`,
+    secureUrl: tls ? `https://${clientHost === '127.0.0.1' ? 'localhost' : clientHost}:${boundPort}` : null,
+    caFile: tls?.caFile ?? null,
     host,
     port: boundPort,
     adminKey,
@@ -63,6 +77,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       closed = true;
       sim.pbx.endAllCalls();
       await app.close();
+      await listener.close();
     },
   };
 }

@@ -1,12 +1,13 @@
 // What `switchboard serve` runs with: flags over environment over the configuration file.
 
 import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { demoConfig } from '../config/demo.js';
 import { loadConfigFile } from '../config/load.js';
 import type { PbxConfig } from '../config/types.js';
 
-export const USAGE = `Usage: switchboard serve [--config FILE] [--host HOST] [--port PORT] [--fake-clock]
+export const USAGE = `Usage: switchboard serve [--config FILE] [--host HOST] [--port PORT] [--tls-cert FILE --tls-key FILE] [--fake-clock]
 
 Runs the 3CX Call Control API server. Without --config (or SWITCHBOARD_CONFIG) it runs the embedded demo PBX.
 Environment: SWITCHBOARD_CONFIG, SWITCHBOARD_HOST, SWITCHBOARD_PORT, SWITCHBOARD_DEMO_SECRET, SWITCHBOARD_ADMIN_KEY.`;
@@ -30,6 +31,8 @@ export function resolveServeSettings(argv: string[], env: NodeJS.ProcessEnv): Se
       config: { type: 'string' },
       host: { type: 'string' },
       port: { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
       'fake-clock': { type: 'boolean', default: false },
     },
     strict: true,
@@ -44,6 +47,10 @@ export function resolveServeSettings(argv: string[], env: NodeJS.ProcessEnv): Se
     demoSecret = env.SWITCHBOARD_DEMO_SECRET || randomBytes(18).toString('base64url');
     config = demoConfig({ demoSecret });
   }
+  const tlsCert = values['tls-cert'];
+  const tlsKey = values['tls-key'];
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
+  if (tlsCert !== undefined && tlsKey !== undefined) config.server.tls = { ...config.server.tls, enabled: true, cert: resolve(tlsCert), key: resolve(tlsKey) };
   const portText = values.port ?? env.SWITCHBOARD_PORT;
   let port = config.server.port;
   if (portText !== undefined) {

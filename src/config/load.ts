@@ -421,6 +421,7 @@ function buildConfig(raw: unknown, baseDir: string, report: Report): PbxConfig {
 function buildServer(server: Fields, baseDir: string): ServerConfig {
   const d = DEFAULTS.server;
   const sim = fields(server['sim']);
+  const tls = fields(server['tls']);
   return {
     host: text(server['host'], d.host),
     port: integer(server['port'], d.port),
@@ -429,6 +430,12 @@ function buildServer(server: Fields, baseDir: string): ServerConfig {
     tokenLifetimeSeconds: integer(server['tokenLifetimeSeconds'], d.tokenLifetimeSeconds),
     oneLiveTokenPerApplication: flag(server['oneLiveTokenPerApplication'], d.oneLiveTokenPerApplication),
     sim: { enabled: flag(sim['enabled'], DEFAULTS.sim.enabled), adminKey: textOrNull(sim['adminKey']) },
+    tls: {
+      enabled: flag(tls['enabled'], true),
+      cert: filePath(tls['cert'], baseDir),
+      key: filePath(tls['key'], baseDir),
+      names: items(tls['names']).map((name) => text(name, '')),
+    },
   };
 }
 
@@ -555,6 +562,9 @@ function repeatOf(seen: Map<string, string>, key: string, path: string): string 
 
 function crossCheck(config: PbxConfig, report: Report): void {
   const dns = buildDirectory(config, report);
+
+  const { cert, key } = config.server.tls;
+  if ((cert === null) !== (key === null)) report(cert === null ? 'server.tls.cert' : 'server.tls.key', 'cert and key go together: give both, or neither for a self-signed certificate');
 
   config.extensions.forEach((extension, i) => {
     const ids = new Map<string, string>();

@@ -175,6 +175,14 @@ const ServerSchema = strict({
       adminKey: Type.Optional(Type.Union([secret(16), Type.Null()], { expected: `a string of 16 to ${CONFIG_LIMITS.maxTextChars} characters, or null`, sensitive: true })),
     }),
   ),
+  tls: Type.Optional(
+    strict({
+      enabled: Type.Optional(Type.Boolean()),
+      cert: Type.Optional(Type.Union([FilePath, Type.Null()], { expected: 'a file path, or null' })),
+      key: Type.Optional(Type.Union([FilePath, Type.Null()], { expected: 'a file path, or null' })),
+      names: Type.Optional(Type.Array(Identifier, { maxItems: 32 })),
+    }),
+  ),
 });
 
 function dnList<Schema extends TSchema>(item: Schema) {

@@ -116,6 +116,16 @@ export interface SimConfig {
   adminKey: string | null;
 }
 
+export interface TlsConfig {
+  /** Serve HTTPS and WSS on the same port as plain HTTP (the first byte of a connection tells which). */
+  enabled: boolean;
+  /** PEM certificate and key files; both null: a self-signed certificate kept in the data folder. */
+  cert: string | null;
+  key: string | null;
+  /** Extra DNS names or IP addresses the self-signed certificate covers, besides localhost, 127.0.0.1 and ::1. */
+  names: string[];
+}
+
 export interface ServerConfig {
   host: string;
   port: number;
@@ -128,6 +138,7 @@ export interface ServerConfig {
   /** When true, issuing a token revokes the application's previous ones. */
   oneLiveTokenPerApplication: boolean;
   sim: SimConfig;
+  tls: TlsConfig;
 }
 
 export interface PbxConfig {

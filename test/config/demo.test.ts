@@ -20,6 +20,7 @@ const EXPECTED_DEMO: PbxConfig = {
     tokenLifetimeSeconds: 3600,
     oneLiveTokenPerApplication: false,
     sim: { enabled: true, adminKey: null },
+    tls: { enabled: true, cert: null, key: null, names: [] },
   },
   extensions: [
     {

@@ -117,6 +117,7 @@ describe('defaults', () => {
         tokenLifetimeSeconds: 3600,
         oneLiveTokenPerApplication: false,
         sim: { enabled: true, adminKey: null },
+        tls: { enabled: true, cert: null, key: null, names: [] },
       },
       extensions: [],
       routePoints: [],
@@ -363,7 +364,7 @@ trunks:
   test('unknown keys are problems at every level, so typos never fall back to defaults', () => {
     assert.deepEqual(problemLines(`extension: []\nserver: { prot: 5001, sim: { adminkey: null } }`), [
       "extension: unknown key 'extension' (allowed: server, extensions, routePoints, ivrs, queues, trunks, applications, external)",
-      "server.prot: unknown key 'prot' (allowed: host, port, dataDir, ringTimeoutSeconds, tokenLifetimeSeconds, oneLiveTokenPerApplication, sim)",
+      "server.prot: unknown key 'prot' (allowed: host, port, dataDir, ringTimeoutSeconds, tokenLifetimeSeconds, oneLiveTokenPerApplication, sim, tls)",
       "server.sim.adminkey: unknown key 'adminkey' (allowed: enabled, adminKey)",
     ]);
   });
