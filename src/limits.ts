@@ -15,6 +15,30 @@ export const MAX_ACTIVE_CALLS = 20_000;
 /** Longest ring timeout or call timeout a request may ask for, in seconds. */
 export const MAX_TIMEOUT_SECONDS = 3600;
 
+// ---------------------------------------------------------------- configuration (src/config)
+
+/** Size limits that make a huge or hostile configuration file fail cleanly instead of exhausting memory. */
+export const CONFIG_LIMITS = {
+  maxFileBytes: 16 * 1024 * 1024,
+  /** DNs of all kinds together (extensions, route points, IVRs, queues, trunks). */
+  maxDns: 10_000,
+  maxDevicesPerExtension: 16,
+  maxAgentsPerQueue: 1_000,
+  maxDidsPerTrunk: 10_000,
+  maxApplications: 1_000,
+  maxMonitoredDnsPerApplication: 10_000,
+  maxExternalRules: 10_000,
+  maxTextChars: 200,
+  maxPathChars: 4_096,
+  maxPatternChars: 1_000,
+  /** Alias expansions per file; more is a "billion laughs" file. */
+  maxYamlAliasCount: 100,
+  /** Raw schema errors gathered per check (several can describe one problem). */
+  maxSchemaErrorsCollected: 1_000,
+  /** ConfigError's message lists this many problems, then says how many more there are. */
+  maxProblemsShown: 100,
+} as const;
+
 // ---------------------------------------------------------------- HTTP API (src/api)
 
 /** Largest request body the HTTP API reads, in bytes (JSON and token forms); larger is refused with 413. */

@@ -6,7 +6,8 @@ import type { TLocalizedValidationError } from 'typebox/error';
 import { Settings } from 'typebox/system';
 import { Value } from 'typebox/value';
 import { type Document, LineCounter, parseDocument, Scalar, visit } from 'yaml';
-import { BEHAVIOUR_KINDS, CONFIG_LIMITS, EXTERNAL_NUMBER, PbxConfigFileSchema, QUEUE_STRATEGIES } from './schema.js';
+import { CONFIG_LIMITS } from '../limits.js';
+import { BEHAVIOUR_KINDS, EXTERNAL_NUMBER, PbxConfigFileSchema, QUEUE_STRATEGIES } from './schema.js';
 import type {
   Behaviour,
   BehaviourKind,

@@ -1,27 +1,7 @@
 // The configuration file as a user writes it (optional keys, shorthands, numbers for DNs): the schema the loader validates.
 import { Type, type Static, type TSchema } from 'typebox';
+import { CONFIG_LIMITS } from '../limits.js';
 
-/** Size limits that make a huge or hostile configuration file fail cleanly instead of exhausting memory. */
-export const CONFIG_LIMITS = {
-  maxFileBytes: 16 * 1024 * 1024,
-  /** DNs of all kinds together (extensions, route points, IVRs, queues, trunks). */
-  maxDns: 10_000,
-  maxDevicesPerExtension: 16,
-  maxAgentsPerQueue: 1_000,
-  maxDidsPerTrunk: 10_000,
-  maxApplications: 1_000,
-  maxMonitoredDnsPerApplication: 10_000,
-  maxExternalRules: 10_000,
-  maxTextChars: 200,
-  maxPathChars: 4_096,
-  maxPatternChars: 1_000,
-  /** Alias expansions per file; more is a "billion laughs" file. */
-  maxYamlAliasCount: 100,
-  /** Raw schema errors gathered per check (several can describe one problem). */
-  maxSchemaErrorsCollected: 1_000,
-  /** ConfigError's message lists this many problems, then says how many more there are. */
-  maxProblemsShown: 100,
-} as const;
 
 /** Extensions, IVRs, queues and trunks: 1-10 digits. */
 export const DN_NUMBER = /^[0-9]{1,10}$/;

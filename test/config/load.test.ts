@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { ConfigError, type ConfigProblem, loadConfigFile, normalizeConfig, parseConfig } from '../../src/config/load.js';
-import { CONFIG_LIMITS } from '../../src/config/schema.js';
+import { CONFIG_LIMITS } from '../../src/limits.js';
 
 const EXAMPLE = 'docs/examples/pbx.yaml';
 const DOC = 'docs/configuration.md';
