@@ -1,77 +1,71 @@
 #!/usr/bin/env node
-// The `switchboard` command: `serve` runs the server on a configuration file or the embedded demo PBX.
+// The `switchboard` command: `serve` runs the server; the other commands talk to a running one (Call Control API and /sim).
 
 import { ConfigError } from '../config/load.js';
-import { startServer, type RunningServer } from '../server.js';
-import { resolveServeSettings, USAGE, UsageError } from './settings.js';
+import { DNS_USAGE, dns } from './commands/dns.js';
+import { EVENTS_USAGE, events } from './commands/events.js';
+import { ANSWER_USAGE, CALL_USAGE, DTMF_USAGE, HANGUP_USAGE, STATE_USAGE, answer, call, dtmf, hangup, state } from './commands/sim.js';
+import { TOKEN_USAGE, token } from './commands/token.js';
+import { explainClientError } from './errors.js';
+import { CONNECTION_HELP } from './options.js';
+import { USAGE as SERVE_USAGE, UsageError } from './settings.js';
+import { MAIN_USAGE } from './usage.js';
 
-
-async function serve(argv: string[]): Promise<void> {
-  const settings = resolveServeSettings(argv, process.env);
-  // Handlers go in before anything is printed: a signal sent as soon as the banner appears must find them,
-  // or the default action would kill the process without a clean stop.
-  const running: { server?: RunningServer } = {};
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`\n${signal}: stopping`);
-    (running.server ? running.server.close() : Promise.resolve()).then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error('switchboard: error while stopping:', error);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
-
-  const server = await startServer({ config: settings.config, host: settings.host, port: settings.port, adminKey: settings.adminKey, fakeClock: settings.fakeClock });
-  running.server = server;
-  if (stopping) {
-    await server.close(); // a signal arrived while starting
-    return;
-  }
-  const lines = [
-    `Switchboard: 3CX Call Control API on ${settings.source}`,
-    `  URL:          ${server.url}${settings.host !== '127.0.0.1' ? `  (listening on ${settings.host}:${server.port})` : ''}`,
-  ];
-  for (const application of settings.config.applications) {
-    const secret = settings.demoSecret !== null ? `  client_secret: ${settings.demoSecret}` : '';
-    lines.push(`  Application:  client_id: ${application.clientId}${secret}  (monitors ${application.monitor.join(', ') || 'nothing else'})`);
-  }
-  if (settings.config.server.sim.enabled) lines.push(`  Admin key:    ${server.adminKey}  (for /sim)`);
-  if (settings.fakeClock) lines.push('  Clock:        fake (moves only on POST /sim/clock/advance)');
-  lines.push('Press Ctrl+C to stop.');
-  console.log(lines.join('\n'));
+interface Command {
+  run(argv: string[]): Promise<number>;
+  usage: string;
 }
 
+const COMMANDS: Readonly<Record<string, Command>> = {
+  serve: {
+    run: async (argv) => {
+      // Loaded only for serve: the client commands need none of the server.
+      const { serve } = await import('./commands/serve.js');
+      await serve(argv);
+      return 0;
+    },
+    usage: SERVE_USAGE,
+  },
+  token: { run: token, usage: TOKEN_USAGE },
+  dns: { run: dns, usage: DNS_USAGE },
+  events: { run: events, usage: EVENTS_USAGE },
+  call: { run: call, usage: CALL_USAGE },
+  answer: { run: answer, usage: ANSWER_USAGE },
+  hangup: { run: hangup, usage: HANGUP_USAGE },
+  dtmf: { run: dtmf, usage: DTMF_USAGE },
+  state: { run: state, usage: STATE_USAGE },
+};
+
 export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    console.log(MAIN_USAGE);
+    return name === undefined ? 2 : 0;
+  }
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!command) {
+    console.error(`switchboard: unknown command '${name}'\n${MAIN_USAGE}`);
+    return 2;
+  }
+  if (name !== 'serve' && (rest.includes('--help') || rest.includes('-h'))) {
+    console.log(`${command.usage}\n\n${CONNECTION_HELP}`);
+    return 0;
+  }
   try {
-    switch (command) {
-      case 'serve':
-        await serve(rest);
-        return 0;
-      case undefined:
-      case 'help':
-      case '--help':
-      case '-h':
-        console.log(USAGE);
-        return command === undefined ? 2 : 0;
-      default:
-        console.error(`switchboard: unknown command '${command}'\n${USAGE}`);
-        return 2;
-    }
+    return await command.run(rest);
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`switchboard: the configuration has ${error.problems.length} problem${error.problems.length === 1 ? '' : 's'}:\n${error.message}`);
       return 2;
     }
     if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
-      console.error(`switchboard: ${error.message}\n${USAGE}`);
+      console.error(`switchboard: ${error.message}\n${command.usage}`);
       return 2;
+    }
+    const explained = explainClientError(error);
+    if (explained !== undefined) {
+      console.error(`switchboard: ${explained}`);
+      return 1;
     }
     const code = typeof error === 'object' && error && 'code' in error ? String(error.code) : '';
     if (code === 'EADDRINUSE' || code === 'EACCES') {

@@ -69,6 +69,8 @@ describe('switchboard serve', () => {
     assert.match(cli.stdout(), /3CX Call Control API on the embedded demo PBX/);
     assert.match(cli.stdout(), /client_id: 800\s+client_secret: cli-test-secret/);
     assert.match(cli.stdout(), /Admin key:\s+\S+/);
+    assert.match(cli.stdout(), /HTTPS:\s+https:\/\/localhost:\d+/);
+    assert.match(cli.stdout(), /Trust:\s+NODE_EXTRA_CA_CERTS=\S+cert\.pem/);
     const response = await fetch(`${url}/healthz`);
     assert.equal(response.status, 200);
     cli.child.kill('SIGTERM');
@@ -132,6 +134,12 @@ describe('serve settings: flags over environment over the file', () => {
     const b = resolveServeSettings([], {}).adminKey;
     assert.notEqual(a, b);
     assert.ok(a.length >= 16);
+  });
+
+  test('--tls-cert and --tls-key set the certificate, and go together', () => {
+    const settings = resolveServeSettings(['--tls-cert', 'c.pem', '--tls-key', 'k.pem'], {});
+    assert.deepEqual([settings.config.server.tls.enabled, settings.config.server.tls.cert, settings.config.server.tls.key], [true, join(process.cwd(), 'c.pem'), join(process.cwd(), 'k.pem')]);
+    assert.throws(() => resolveServeSettings(['--tls-cert', 'c.pem'], {}), /--tls-cert and --tls-key go together/);
   });
 
   test('a bad port is a usage error', () => {

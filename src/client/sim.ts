@@ -1,0 +1,253 @@
+// SimClient: a typed client of Switchboard's /sim control plane (play callers and phones, behaviours, fake time).
+
+import { fetchOrExplain, readBody, SimError, stringField } from './errors.js';
+
+/**
+ * How a simulated phone or external number reacts when offered a call: answer after `afterMs`; `manual` (rings
+ * until told); `busy` or `reject` (refuses at once); `never` (rings until the ring timeout); `unreachable`.
+ */
+export type SimBehaviour = { kind: 'answer'; afterMs: number } | { kind: 'manual' | 'busy' | 'reject' | 'never' | 'unreachable' };
+
+export interface SimDevice {
+  deviceId: string;
+  userAgent: string;
+  directControl: boolean;
+  registered: boolean;
+  /** null for route point, IVR, queue and trunk devices, which the PBX itself drives. */
+  behaviour: SimBehaviour | null;
+}
+
+export interface SimDn {
+  dn: string;
+  /** The 3CX type name (`Wextension`, `Wroutepoint`, ...). */
+  type: string;
+  /** `extension`, `routepoint`, `ivr`, `queue` or `externalline`. */
+  kind: string;
+  name: string;
+  /** Route points only: whether they answer offered calls by themselves. */
+  autoAnswer: boolean | null;
+  devices: SimDevice[];
+}
+
+/** A participant as the simulation sees it: the wire fields in camelCase, plus what the wire does not carry. */
+export interface SimParticipant {
+  id: number;
+  dn: string;
+  status: string;
+  deviceId: string;
+  /** Its own caller id. */
+  number: string;
+  name: string;
+  partyDn: string;
+  partyCallerId: string;
+  partyCallerName: string;
+  directControl: boolean;
+  held: boolean;
+  /** The participant it talks to or is offered by. */
+  peerId: number | null;
+  attachedData: Record<string, string>;
+  callId: number;
+  legId: number;
+}
+
+/** A simulated party: an extension's phone leg, or an external caller or callee on a trunk. */
+export interface SimParty extends SimParticipant {
+  kind: 'phone' | 'external';
+}
+
+export interface SimCall {
+  callId: number;
+  did: string;
+  participants: SimParticipant[];
+}
+
+export interface SimClock {
+  /** ISO 8601. */
+  now: string;
+  /** True when the server runs on a fake clock (`--fake-clock`) that only `advanceClock` moves. */
+  fake: boolean;
+}
+
+export interface SimState {
+  clock: SimClock;
+  dns: SimDn[];
+  calls: SimCall[];
+  parties: SimParty[];
+}
+
+export interface PlaceCallRequest {
+  /** An external number (calls in through the trunk) or an extension number (its phone dials out). */
+  from: string;
+  /** A DID, an internal number, or (from an extension) any number. */
+  to: string;
+  callerName?: string;
+  /** Dial this DID instead of `to`. */
+  did?: string;
+  /** The extension device that dials (default: its first registered device). */
+  device?: string;
+}
+
+export interface PlaceCallResult {
+  callId: number;
+  /** The calling party's id (use it with answer, hangup, dtmf). */
+  partyId: number;
+  party: SimParty;
+}
+
+/** A party action's answer: the party as it is now, or null once it has left. */
+export interface PartyActionResult {
+  party: SimParty | null;
+}
+
+export interface NumberSettings {
+  behaviour: SimBehaviour;
+  callerName?: string;
+}
+
+export interface NumberResult {
+  number: string;
+  behaviour: SimBehaviour;
+  callerName: string;
+}
+
+export interface DeviceSettings {
+  behaviour?: SimBehaviour;
+  directControl?: boolean;
+}
+
+export interface RegisterDeviceRequest {
+  id: string;
+  userAgent?: string;
+  directControl?: boolean;
+  behaviour?: SimBehaviour;
+}
+
+export interface SimClientOptions {
+  /** Switchboard's base URL, e.g. `http://127.0.0.1:5001`. */
+  baseUrl: string;
+  /** The admin key printed at start (SWITCHBOARD_ADMIN_KEY). */
+  adminKey: string;
+  /** Replaces the global fetch. */
+  fetch?: typeof fetch;
+}
+
+/**
+ * A client of Switchboard's simulation control plane (`/sim`): place calls as external callers or extension phones,
+ * answer, reject, hang up and press keys as them, change behaviours, register devices, move fake time, reset.
+ * Refusals throw {@link SimError} (network failures: ConnectionError).
+ */
+export class SimClient {
+  readonly baseUrl: string;
+  private readonly adminKey: string;
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(options: SimClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.adminKey = options.adminKey;
+    this.fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
+  }
+
+  /** Everything: DNs with devices and behaviours, calls with their participants, simulated parties, the clock. */
+  state(): Promise<SimState> {
+    return this.send('GET', '/sim/state');
+  }
+
+  /** An external number calls in through the trunk, or an extension's phone dials out. */
+  placeCall(request: PlaceCallRequest): Promise<PlaceCallResult> {
+    return this.send('POST', '/sim/calls', request);
+  }
+
+  /** Every simulated party on a call. */
+  parties(): Promise<SimParty[]> {
+    return this.send('GET', '/sim/parties');
+  }
+
+  party(id: number): Promise<SimParty> {
+    return this.send('GET', `/sim/parties/${id}`);
+  }
+
+  /** The party (Ringing) answers. */
+  answer(id: number): Promise<PartyActionResult> {
+    return this.send('POST', `/sim/parties/${id}/answer`);
+  }
+
+  /** The party (Ringing) declines. */
+  reject(id: number): Promise<PartyActionResult> {
+    return this.send('POST', `/sim/parties/${id}/reject`);
+  }
+
+  /** The party (Ringing) answers busy. */
+  busy(id: number): Promise<PartyActionResult> {
+    return this.send('POST', `/sim/parties/${id}/busy`);
+  }
+
+  /** The party hangs up, in any state. */
+  hangup(id: number): Promise<PartyActionResult> {
+    return this.send('POST', `/sim/parties/${id}/hangup`);
+  }
+
+  /**
+   * The party presses keys: each digit reaches the participant it talks to as a DTMFstring event, in order;
+   * `intervalMs` paces them like a person typing (on the server's clock).
+   */
+  dtmf(id: number, digits: string, options: { intervalMs?: number } = {}): Promise<PartyActionResult> {
+    return this.send('POST', `/sim/parties/${id}/dtmf`, { digits, ...options });
+  }
+
+  /** What an external number does when called. */
+  setNumber(number: string, settings: NumberSettings): Promise<NumberResult> {
+    return this.send('PUT', `/sim/numbers/${encodeURIComponent(number)}`, settings);
+  }
+
+  /** Changes an extension phone's behaviour or direct control (for calls offered from now on). */
+  setDevice(dn: string, deviceId: string, settings: DeviceSettings): Promise<SimDevice> {
+    return this.send('PUT', `/sim/devices/${encodeURIComponent(dn)}/${encodeURIComponent(deviceId)}`, settings);
+  }
+
+  /** Registers a phone on an extension (applications see a device Upsert). */
+  registerDevice(dn: string, device: RegisterDeviceRequest): Promise<SimDevice> {
+    return this.send('POST', `/sim/devices/${encodeURIComponent(dn)}`, device);
+  }
+
+  /** Unregisters a phone (its calls end; applications see a device Remove). */
+  unregisterDevice(dn: string, deviceId: string): Promise<SimDevice> {
+    return this.send('DELETE', `/sim/devices/${encodeURIComponent(dn)}/${encodeURIComponent(deviceId)}`);
+  }
+
+  /** Turns a route point's auto-answer on or off. */
+  setRoutePoint(dn: string, settings: { autoAnswer: boolean }): Promise<{ autoAnswer: boolean }> {
+    return this.send('PUT', `/sim/routepoints/${encodeURIComponent(dn)}`, settings);
+  }
+
+  clock(): Promise<SimClock> {
+    return this.send('GET', '/sim/clock');
+  }
+
+  /** Moves fake time forward (the server runs with `--fake-clock`): ring, menu and queue timeouts fire. */
+  advanceClock(ms: number): Promise<SimClock> {
+    return this.send('POST', '/sim/clock/advance', { ms });
+  }
+
+  /** Ends every call and restores the configured devices, behaviours and settings. */
+  reset(): Promise<{ ok: boolean }> {
+    return this.send('POST', '/sim/reset');
+  }
+
+  private async send<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: object): Promise<T> {
+    const response = await fetchOrExplain(this.fetchImpl, this.baseUrl, `${this.baseUrl}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${this.adminKey}`,
+        accept: 'application/json',
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const parsed = await readBody(response);
+    if (!response.ok) {
+      const error = stringField(parsed, 'error') ?? (response.statusText || `HTTP ${response.status}`);
+      throw new SimError(response.status, error, stringField(parsed, 'message') ?? `${method} ${path}: ${response.status} ${error}`);
+    }
+    return parsed as T;
+  }
+}

@@ -1,0 +1,263 @@
+// The client commands as real processes against a started server: dns, events, call, answer, hangup, dtmf, state, token, errors.
+
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { decodeJwtClaims, EventType, type EventFrame } from '../../src/client/index.js';
+import { ADMIN_KEY, closedPort, DEMO_SECRET, startE2e } from '../client/harness.js';
+
+const CLI = join(import.meta.dirname, '../../src/cli/main.ts');
+const TSX = import.meta.resolve('tsx');
+const DOC = join(import.meta.dirname, '../../docs/cli.md');
+/** Nothing from the developer's shell may change what the commands connect to. */
+const CLEAN_ENV = { SWITCHBOARD_URL: '', SWITCHBOARD_CLIENT_ID: '', SWITCHBOARD_CLIENT_SECRET: '', SWITCHBOARD_DEMO_SECRET: '', SWITCHBOARD_ADMIN_KEY: '', SWITCHBOARD_CONFIG: '' };
+
+interface Cli {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves once `pattern` appears on stderr; rejects if the process exits first or after 20 s. */
+  waitForStderr(pattern: RegExp): Promise<void>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Runs the CLI in a temp folder, bounded by a kill guard. */
+function startCli(args: string[], env: Record<string, string> = {}): Cli {
+  const cwd = mkdtempSync(join(tmpdir(), 'switchboard-cli-client-'));
+  const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], { cwd, env: { ...process.env, ...CLEAN_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  const wakers = new Set<() => void>();
+  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => {
+    err += chunk.toString();
+    wakers.forEach((wake) => wake());
+  });
+  const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => {
+      clearTimeout(killer);
+      wakers.forEach((wake) => wake());
+      rmSync(cwd, { recursive: true, force: true });
+      resolve({ code, signal });
+    }),
+  );
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    waitForStderr(pattern) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => check(true), 20_000);
+        const check = (timedOut = false) => {
+          if (pattern.test(err)) resolve();
+          else if (timedOut || child.exitCode !== null || child.signalCode !== null) reject(new Error(`no ${pattern} on stderr: ${out}${err}`));
+          else return;
+          clearTimeout(timer);
+          wakers.delete(check);
+        };
+        wakers.add(check);
+        check();
+      });
+    },
+  };
+}
+
+/** Runs the CLI to its end. */
+async function run(args: string[], env: Record<string, string> = {}) {
+  const cli = startCli(args, env);
+  const { code } = await cli.exited;
+  return { code, stdout: cli.stdout(), stderr: cli.stderr() };
+}
+
+/** The ```text block after the dns marker of docs/cli.md. */
+function documentedDns(): string {
+  const doc = readFileSync(DOC, 'utf8');
+  const marker = '<!-- output: switchboard dns on a fresh demo PBX (checked by test/cli/client-commands.test.ts) -->';
+  const match = /^\s*```text\n([\s\S]*?)\n```/.exec(doc.slice(doc.indexOf(marker) + marker.length));
+  assert.ok(doc.includes(marker) && match, 'docs/cli.md documents the dns output');
+  return `${match[1]!}\n`;
+}
+
+describe('switchboard client commands', { concurrency: 4 }, () => {
+  test('dns prints the table docs/cli.md documents; --json prints GET /callcontrol as is', async (t) => {
+    const e = await startE2e(t);
+    const env = { SWITCHBOARD_URL: e.url, SWITCHBOARD_CLIENT_SECRET: DEMO_SECRET };
+    const table = await run(['dns'], env);
+    assert.equal(table.code, 0, table.stderr);
+    assert.equal(table.stdout, documentedDns());
+    const json = await run(['dns', '--json'], env);
+    assert.equal(json.code, 0, json.stderr);
+    assert.deepEqual(JSON.parse(json.stdout), await e.app().listDns());
+  });
+
+  test('dns lists participants once there are calls; the demo secret variable works as the client secret', async (t) => {
+    const e = await startE2e(t);
+    const placed = await e.sim.placeCall({ from: '+15557654321', to: '+15550100', callerName: 'Erin' });
+    const { code, stdout, stderr } = await run(['dns', '--url', e.url], { SWITCHBOARD_DEMO_SECRET: DEMO_SECRET });
+    assert.equal(code, 0, stderr);
+    const [participant] = await e.app().listParticipants('800');
+    assert.match(stdout, /^PARTICIPANT +DN +STATUS +PARTY +NAME +PARTY DN +DEVICE +CALL +LEG$/m);
+    assert.match(stdout, new RegExp(`^${participant!.id} +800 +Connected +\\+15557654321 +Erin +10000 +sip:800@127\\.0\\.0\\.1:5070 +${placed.callId} +${participant!.legid}$`, 'm'));
+  });
+
+  test('events --json --count N prints the raw frames, one per line, and exits 0', async (t) => {
+    const e = await startE2e(t, { fakeClock: true });
+    const reference = await e.events(e.app());
+    const cli = startCli(['events', '--json', '--count', '4'], { SWITCHBOARD_URL: e.url, SWITCHBOARD_CLIENT_SECRET: DEMO_SECRET });
+    await cli.waitForStderr(/Listening for events on ws:\/\/127\.0\.0\.1:\d+\/callcontrol\/ws/);
+    const caller = await e.sim.placeCall({ from: '+15557654321', to: '+15550100' });
+    await e.sim.dtmf(caller.partyId, '12');
+    await e.sim.hangup(caller.partyId);
+    const expected: EventFrame[] = [];
+    for (let i = 0; i < 4; i++) expected.push(await reference.waitFor(() => true, { timeoutMs: 5000 }));
+    const { code } = await cli.exited;
+    assert.equal(code, 0, cli.stderr());
+    const lines = cli.stdout().trimEnd().split('\n');
+    assert.deepEqual(lines, expected.map((frame) => JSON.stringify(frame)));
+    assert.ok(expected.some((frame) => frame.event.event_type === EventType.DTMFstring));
+  });
+
+  test('events prints one readable line per frame, with an Upsert’s participant re-read; SIGINT ends it with 0', async (t) => {
+    const e = await startE2e(t, { fakeClock: true });
+    const reference = await e.events(e.app());
+    const cli = startCli(['events'], { SWITCHBOARD_URL: e.url, SWITCHBOARD_CLIENT_SECRET: DEMO_SECRET });
+    await cli.waitForStderr(/Listening for events/);
+    const caller = await e.sim.placeCall({ from: '+15557654321', to: '+15550100', callerName: 'Erin' });
+    const upsert = await reference.waitFor({ type: EventType.Upsert, dn: '800' });
+    await e.sim.dtmf(caller.partyId, '7');
+    const dtmf = await reference.waitFor({ type: EventType.DTMFstring });
+    await e.sim.hangup(caller.partyId);
+    const remove = await reference.waitFor({ type: EventType.Remove });
+    await new Promise<void>((resolve, reject) => {
+      // The last line is printed once the Remove arrived: wait for it on stdout, bounded.
+      const timer = setTimeout(() => reject(new Error(`no Remove line: ${cli.stdout()}`)), 10_000);
+      const poll = () => (cli.stdout().includes(`#${remove.sequence} Remove`) ? (clearTimeout(timer), resolve()) : cli.child.stdout!.once('data', poll));
+      poll();
+    });
+    cli.child.kill('SIGINT');
+    const { code } = await cli.exited;
+    assert.equal(code, 0, cli.stderr());
+    const out = cli.stdout();
+    assert.match(out, new RegExp(`^#${upsert.sequence} Upsert ${upsert.event.entity} Connected \\+15557654321 "Erin"$`, 'm'));
+    assert.match(out, new RegExp(`^#${dtmf.sequence} DTMFstring ${dtmf.event.entity} 7$`, 'm'));
+    assert.match(out, new RegExp(`^#${remove.sequence} Remove ${remove.event.entity}$`, 'm'));
+  });
+
+  test('call places a call through /sim and prints the call and party ids; --json prints the result', async (t) => {
+    const e = await startE2e(t);
+    const env = { SWITCHBOARD_URL: e.url, SWITCHBOARD_ADMIN_KEY: ADMIN_KEY };
+    const { code, stdout, stderr } = await run(['call', '+15557654321', '+15550100', '--caller-name', 'Erin'], env);
+    assert.equal(code, 0, stderr);
+    const match = /^call (\d+), party (\d+) \(external \+15557654321 "Erin"\): connected to 800 "Demo App"\n$/.exec(stdout);
+    assert.ok(match, stdout);
+    const party = await e.sim.party(Number(match[2]));
+    assert.equal(party.callId, Number(match[1]));
+    assert.equal(party.number, '+15557654321');
+
+    const json = await run(['call', '100', '103', '--json'], env);
+    assert.equal(json.code, 0, json.stderr);
+    const placed = JSON.parse(json.stdout) as { callId: number; partyId: number; party: { kind: string; status: string } };
+    assert.deepEqual([placed.party.kind, placed.party.status], ['phone', 'Dialing']);
+    assert.equal((await e.sim.party(placed.partyId)).callId, placed.callId);
+  });
+
+  test('answer, dtmf and hangup act as the party; state shows the calls', async (t) => {
+    const e = await startE2e(t, { fakeClock: true }); // Bob's desk phone would answer after 3 s of real time
+    const env = { SWITCHBOARD_URL: e.url, SWITCHBOARD_ADMIN_KEY: ADMIN_KEY };
+    const events = await e.events(e.app());
+    const caller = await e.sim.placeCall({ from: '+15557654321', to: '101' });
+    const soft = (await e.sim.parties()).find((party) => party.dn === '101' && party.deviceId.includes('transport=tcp'))!;
+    const answered = await run(['answer', String(soft.id)], env);
+    assert.equal(answered.code, 0, answered.stderr);
+    assert.equal(answered.stdout, `party ${soft.id} (phone 101 "Bob"): connected to +15557654321\n`);
+
+    const pressed = await run(['dtmf', String(caller.partyId), '42'], env);
+    assert.equal(pressed.code, 0, pressed.stderr);
+    assert.equal(pressed.stdout, `party ${caller.partyId} pressed 42\n`);
+    const dtmf = await events.waitFor({ type: EventType.DTMFstring, dn: '101', id: soft.id }); // the caller's keys reach Bob
+    assert.equal(dtmf.event.attached_data.dtmf_input, '4');
+
+    const state = await run(['state'], env);
+    assert.equal(state.code, 0, state.stderr);
+    assert.match(state.stdout, /^Clock: \d{4}-\d\d-\d\dT[\d:.]+Z \(fake: moves only on POST \/sim\/clock\/advance\)\n/);
+    assert.match(state.stdout, /^101 +extension +Bob +sip:101@127\.0\.0\.1:5161 +yes +no +answers after 3000 ms$/m);
+    assert.match(state.stdout, new RegExp(`^ +${soft.id} +phone +101 +Connected +101 +Bob +${caller.partyId}$`, 'm'));
+    const stateJson = await run(['state', '--json'], env);
+    assert.deepEqual(JSON.parse(stateJson.stdout).calls, (await e.sim.state()).calls);
+
+    const hungUp = await run(['hangup', String(caller.partyId)], env);
+    assert.equal(hungUp.code, 0, hungUp.stderr);
+    assert.equal(hungUp.stdout, `party ${caller.partyId} has left the call\n`);
+    assert.deepEqual((await e.sim.state()).calls, []);
+  });
+
+  test('token prints the access token; --json the token response', async (t) => {
+    const e = await startE2e(t);
+    const env = { SWITCHBOARD_URL: e.url, SWITCHBOARD_CLIENT_SECRET: DEMO_SECRET };
+    const plain = await run(['token'], env);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.equal(decodeJwtClaims(plain.stdout.trim()).sub, '800');
+    const json = await run(['token', '--json'], env);
+    const body = JSON.parse(json.stdout) as { token_type: string; expires_in: number };
+    assert.deepEqual([body.token_type, body.expires_in], ['Bearer', 60]);
+  });
+
+  test('an unreachable server: exit 1 and one line naming the URL', async () => {
+    const port = await closedPort();
+    for (const args of [['dns', '--client-secret', 'x'], ['events', '--client-secret', 'x'], ['state', '--admin-key', 'k']]) {
+      const { code, stdout, stderr } = await run([...args, '--url', `http://127.0.0.1:${port}`]);
+      assert.equal(code, 1, args[0]);
+      assert.equal(stderr, `switchboard: cannot reach http://127.0.0.1:${port}: connection refused\n`, args[0]);
+      assert.equal(stdout, '');
+    }
+  });
+
+  test('bad credentials and a wrong admin key: exit 1 and one line each', async (t) => {
+    const e = await startE2e(t);
+    for (const command of ['dns', 'events', 'token']) {
+      const { code, stderr } = await run([command, '--url', e.url, '--client-secret', 'wrong-secret']);
+      assert.equal(code, 1, command);
+      assert.equal(stderr, 'switchboard: the server refused the client credentials (invalid_client)\n', command);
+    }
+    const refused = await run(['state', '--url', e.url, '--admin-key', 'wrong-key']);
+    assert.equal(refused.code, 1);
+    assert.equal(refused.stderr, 'switchboard: the admin key was refused\n');
+    const missing = await run(['answer', '99', '--url', e.url, '--admin-key', ADMIN_KEY]);
+    assert.equal(missing.code, 1);
+    assert.equal(missing.stderr, 'switchboard: 404 ParticipantNotFound: there is no simulated party 99\n');
+  });
+
+  test('a server with /sim switched off says so', async (t) => {
+    const e = await startE2e(t, { configure: (config) => (config.server.sim.enabled = false) });
+    const { code, stderr } = await run(['state', '--url', e.url, '--admin-key', ADMIN_KEY]);
+    assert.equal(code, 1);
+    assert.equal(stderr, 'switchboard: the server has no /sim control plane (switched off in its configuration, or not Switchboard)\n');
+  });
+
+  test('usage mistakes exit 2 with the command’s usage: missing secret or key, arguments, flags', async () => {
+    const cases: [string[], RegExp][] = [
+      [['dns'], /^switchboard: no client secret: pass --client-secret or set SWITCHBOARD_CLIENT_SECRET\nUsage: switchboard dns/],
+      [['state'], /^switchboard: no admin key: pass --admin-key or set SWITCHBOARD_ADMIN_KEY/],
+      [['call', '+15557654321', '--admin-key', 'k'], /^switchboard: missing TO\nUsage: switchboard call FROM TO/],
+      [['answer', 'abc', '--admin-key', 'k'], /^switchboard: PARTY must be a participant id \(a whole number\), got 'abc'/],
+      [['events', '--count', '0', '--client-secret', 'x'], /^switchboard: --count must be a whole number from 1 to 1000000, got '0'/],
+      [['dns', '--colour', '--client-secret', 'x'], /Unknown option '--colour'[\s\S]*Usage: switchboard dns/],
+      [['dns', '--url', 'ftp://x', '--client-secret', 'x'], /^switchboard: --url must be an http:\/\/ or https:\/\/ URL, got 'ftp:\/\/x'/],
+    ];
+    await Promise.all(
+      cases.map(async ([args, pattern]) => {
+        const { code, stderr } = await run(args);
+        assert.equal(code, 2, args.join(' '));
+        assert.match(stderr, pattern);
+      }),
+    );
+    const help = await run(['help']);
+    assert.equal(help.code, 0);
+    for (const command of ['serve', 'token', 'dns', 'events', 'call', 'answer', 'hangup', 'dtmf', 'state']) assert.match(help.stdout, new RegExp(`^  ${command}\\b`, 'm'));
+  });
+});

@@ -1,0 +1,28 @@
+// The SDK's hand-written wire types equal the server's schemas (checked by the compiler), so the two cannot drift apart.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Static } from 'typebox';
+import type { ResultBody, TokenResponseType, WireDevice, WireDnInfo, WireParticipant } from '../../src/api/schemas.js';
+import type { CallControlResult, Device, DnInfo, NumberResult, Participant, PlaceCallResult, SimDevice, SimState, TokenResponse } from '../../src/client/index.js';
+import type { NumberResult as NumberResultSchema, PlaceCallResult as PlaceCallResultSchema, SimDeviceSchema, SimStateSchema } from '../../src/sim/schemas.js';
+
+/** true only when A and B are the same type (each assignable to the other is not enough for optional fields). */
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+/** Mutual assignability, for schema types that differ only in how they are spelled (string enums, literals). */
+type Mutual<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+
+test('wire and /sim types match the server schemas', () => {
+  const checks: true[] = [
+    true satisfies Equal<Participant, WireParticipant>,
+    true satisfies Equal<Device, WireDevice>,
+    true satisfies Mutual<DnInfo, WireDnInfo>,
+    true satisfies Mutual<CallControlResult, ResultBody>,
+    true satisfies Mutual<Omit<TokenResponse, 'token_type' | 'refresh_token'>, Omit<TokenResponseType, 'token_type' | 'refresh_token'>>,
+    true satisfies Mutual<SimState, Static<typeof SimStateSchema>>,
+    true satisfies Mutual<SimDevice, Static<typeof SimDeviceSchema>>,
+    true satisfies Mutual<PlaceCallResult, Static<typeof PlaceCallResultSchema>>,
+    true satisfies Mutual<NumberResult, Static<typeof NumberResultSchema>>,
+  ];
+  assert.ok(checks.every(Boolean)); // the real check is the compiler's
+});
