@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ApplicationConfig } from '../config/types.js';
 import type { Clock } from '../core/clock.js';
 import type { Pbx } from '../core/pbx.js';
+import type { MediaEngine } from '../media/engine.js';
 import type { TokenService } from './auth/tokens.js';
 import type { EventSocketContext } from './ws/route.js';
 
@@ -19,6 +20,8 @@ export interface CallControlContext {
   shutdown: AbortSignal;
   /** The event socket at /callcontrol/ws. */
   events: EventSocketContext;
+  /** Audio of the calls: GET and POST .../stream. */
+  media: MediaEngine;
 }
 
 /** OpenAPI annotations shared by every /callcontrol route. */

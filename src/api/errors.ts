@@ -13,6 +13,7 @@ export const ApiErrorCodes = {
   BODY_TOO_LARGE: 'BodyTooLarge',
   UNKNOWN_ACTION: 'UnknownAction',
   ROUTE_NOT_FOUND: 'RouteNotFound',
+  NOT_CONNECTED: 'NotConnected',
   INTERNAL_ERROR: 'InternalError',
 } as const;
 
@@ -62,6 +63,7 @@ export const ERROR_TABLE: Readonly<Record<ResultErrorCode, ErrorMapping>> = {
   [ApiErrorCodes.BODY_TOO_LARGE]: rejected(413, `The body is larger than the limit (${BODY_LIMIT_TEXT}).`),
   [ApiErrorCodes.UNKNOWN_ACTION]: rejected(404, 'The participant action in the path is not one of drop, answer, divert, routeto, transferto, attach_participant_data, attach_party_data.'),
   [ApiErrorCodes.ROUTE_NOT_FOUND]: rejected(404, `No /callcontrol route matches the method and path, or a path segment is not valid percent-encoding or is longer than ${MAX_PATH_PARAM_CHARS} characters.`),
+  [ApiErrorCodes.NOT_CONNECTED]: failed(424, 'The participant is not Connected yet (Ringing or Dialing), so it has no audio stream; retry once its Upsert shows Connected.'),
   [ApiErrorCodes.INTERNAL_ERROR]: failed(500, 'A bug in Switchboard; the message is logged. Never caused by client input.'),
 };
 

@@ -5,6 +5,7 @@ import type { Clock, TimerHandle } from '../core/clock.js';
 import type { Endpoint, LegControl, OfferInfo, RejectCause } from '../core/endpoint.js';
 import { isCoreError } from '../core/errors.js';
 import type { Pbx } from '../core/pbx.js';
+import { legMediaOf } from '../media/registry.js';
 
 interface IvrCall {
   timer: TimerHandle | undefined;
@@ -63,6 +64,7 @@ export class IvrEndpoint implements Endpoint {
     const call = this.calls.get(leg.participantId);
     if (!call) return;
     this.clock.clearTimeout(call.timer);
+    legMediaOf(this.pbx)?.playPrompt(leg.participantId); // the menu again, from the start
     call.timer = this.clock.setTimeout(() => {
       call.timer = undefined;
       if (this.config.timeoutDestination === null) leg.hangup();
@@ -75,6 +77,7 @@ export class IvrEndpoint implements Endpoint {
     if (!call) return;
     this.clock.clearTimeout(call.timer);
     call.timer = undefined;
+    legMediaOf(this.pbx)?.stopPrompt(leg.participantId);
     try {
       const operation = this.pbx.routeTo(leg.dn, leg.participantId, { destination, reason: 'None' });
       call.routing = true;

@@ -12,6 +12,7 @@ import { registerDeviceRoutes } from './devices.js';
 import { registerDnRoutes } from './dns.js';
 import { registerMakeCallRoutes } from './makecall.js';
 import { registerParticipantRoutes } from './participants.js';
+import { streamRoutes } from './stream.js';
 import { registerEventSocketRoute } from '../ws/route.js';
 
 const BEARER = /^Bearer[ \t]+([A-Za-z0-9._~+/=-]+)[ \t]*$/i;
@@ -61,4 +62,5 @@ export async function callControlRoutes(app: ApiInstance, context: CallControlCo
   registerParticipantRoutes(app, context);
   registerMakeCallRoutes(app, context);
   registerEventSocketRoute(app, context.events);
+  await app.register(async (scope) => streamRoutes(scope, context));
 }

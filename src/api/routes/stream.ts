@@ -1,0 +1,197 @@
+// GET and POST /callcontrol/{dnnumber}/participants/{id}/stream: a participant's audio as raw PCM, in real time, both ways.
+
+import type { ServerResponse } from 'node:http';
+import { CoreError, ErrorCodes } from '../../core/errors.js';
+import type { MediaEngine, MediaTap, UploadOutcome } from '../../media/engine.js';
+import { FRAME_BYTES, FRAME_SAMPLES, encodeS16le } from '../../media/format.js';
+import { MEDIA_MAX_CATCHUP_FRAMES, STREAM_MAX_UNSENT_BYTES } from '../../limits.js';
+import type { Pbx } from '../../core/pbx.js';
+import { CALL_CONTROL_DOC, type ApiInstance, type CallControlContext } from '../context.js';
+import { ApiError, ApiErrorCodes } from '../errors.js';
+import { parseParticipantId } from '../ids.js';
+import { ParticipantParams, ResultSchema, resultErrors, type ResultBody } from '../schemas.js';
+import { successBody } from '../wire.js';
+
+const PCM_TEXT = 'Raw PCM: signed 16-bit little-endian, 8000 Hz, mono (16,000 bytes/s), no header.';
+
+/** The 200 of GET .../stream in the OpenAPI document (the body is written raw, never serialised). */
+const PcmStream = {
+  description: `${PCM_TEXT} Chunked, in real time, until the participant leaves.`,
+  content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+};
+
+/**
+ * A GET reader: frames are staged (pre-allocated; several when the media clock catches up) and written as one chunk
+ * per wake-up of the clock. A reader that does not keep up loses audio instead of growing memory: while more than
+ * STREAM_MAX_UNSENT_BYTES wait unsent, new frames are skipped (its stream jumps forward when it catches up).
+ */
+class HttpStreamTap implements MediaTap {
+  private readonly staging = Buffer.allocUnsafe(MEDIA_MAX_CATCHUP_FRAMES * FRAME_BYTES);
+  private staged = 0;
+  /** Frames skipped because the reader was behind. */
+  skippedFrames = 0;
+
+  constructor(private readonly res: ServerResponse) {}
+
+  frame(samples: Int16Array): void {
+    if (this.staged + FRAME_BYTES > this.staging.length || this.res.writableLength > STREAM_MAX_UNSENT_BYTES) {
+      this.skippedFrames++;
+      return;
+    }
+    encodeS16le(samples, 0, this.staging, this.staged, FRAME_SAMPLES);
+    this.staged += FRAME_BYTES;
+  }
+
+  flush(): void {
+    if (this.staged === 0) return;
+    if (this.res.destroyed || this.res.writableEnded) {
+      this.staged = 0;
+      return;
+    }
+    // The socket may hold a chunk until it is sent, so each write gets its own (small, pool-allocated) buffer.
+    const chunk = Buffer.allocUnsafe(this.staged);
+    this.staging.copy(chunk, 0, 0, this.staged);
+    this.staged = 0;
+    this.res.write(chunk);
+  }
+
+  end(): void {
+    this.flush();
+    if (!this.res.writableEnded) this.res.end();
+  }
+}
+
+/** 404 when the DN has no such participant, 424 NotConnected while it is not Connected (no audio yet). */
+function requireAudio(pbx: Pbx, media: MediaEngine, dn: string, id: number): void {
+  const participant = pbx.getParticipant(dn, id);
+  if (participant.status !== 'Connected' || !media.hasPort(id)) {
+    throw new ApiError(ApiErrorCodes.NOT_CONNECTED, `participant ${id} is ${participant.status}: its audio stream opens once it is Connected`);
+  }
+}
+
+function uploadText(outcome: UploadOutcome, bytes: number): string {
+  switch (outcome) {
+    case 'played':
+      return `the upload played to the end (${bytes} bytes)`;
+    case 'replaced':
+      return `a newer upload replaced this one after ${bytes} bytes`;
+    case 'left':
+      return `the participant left after ${bytes} bytes of the upload`;
+    case 'stopped':
+      return 'the server is shutting down';
+    default: {
+      const unreachable: never = outcome;
+      return String(unreachable);
+    }
+  }
+}
+
+/** Registers the two stream routes in their own scope: the POST body is read here, raw, never by a content-type parser. */
+export async function streamRoutes(app: ApiInstance, context: CallControlContext): Promise<void> {
+  const { pbx, media } = context;
+  // Whatever the content type (application/octet-stream, audio/wav, none), the body stays an unread stream.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+
+  app.get(
+    '/:dnnumber/participants/:id/stream',
+    {
+      exposeHeadRoute: false,
+      schema: {
+        ...CALL_CONTROL_DOC,
+        summary: 'Listen to a participant: what reaches it from the rest of the call',
+        description:
+          `${PCM_TEXT} A chunked response carrying, in real time, the audio this participant hears, until it leaves (then the response ends). ` +
+          'Several readers may listen at once. A reader that falls more than 1 s behind loses audio rather than delay it. ' +
+          '404 for an unknown participant, 424 NotConnected while it is Ringing or Dialing (retry).',
+        params: ParticipantParams,
+        response: { 200: PcmStream, ...resultErrors(401, 403, 404, 424) },
+      },
+    },
+    async (request, reply) => {
+      const { dnnumber } = request.params;
+      const id = parseParticipantId(dnnumber, request.params.id);
+      requireAudio(pbx, media, dnnumber, id);
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+      res.flushHeaders();
+      const tap = new HttpStreamTap(res);
+      const remove = media.addTap(id, tap);
+      if (!remove) {
+        res.end();
+        return reply;
+      }
+      res.on('close', remove);
+      return reply;
+    },
+  );
+
+  app.post(
+    '/:dnnumber/participants/:id/stream',
+    {
+      schema: {
+        ...CALL_CONTROL_DOC,
+        summary: 'Speak as a participant: audio it sends to the rest of the call',
+        description:
+          `${PCM_TEXT} Chunked or fixed-length upload (Content-Type application/octet-stream; the bytes are never parsed, so a WAV header plays as a click). ` +
+          'It plays at real time whatever rate it arrives at: up to 5 s ahead is buffered, beyond that the server stops reading until 2 s are left (back-pressure). ' +
+          'A new upload replaces the one in progress. The upload may end with its last chunk or by aborting the connection; once its audio has played, ' +
+          'the participant gets a PromptPlaybackFinished event and the response (200) is sent. 404 for an unknown participant, 424 NotConnected while it is not Connected.',
+        params: ParticipantParams,
+        response: { 200: ResultSchema, ...resultErrors(401, 403, 404, 424) },
+      },
+    },
+    async (request, reply) => {
+      const { dnnumber } = request.params;
+      const id = parseParticipantId(dnnumber, request.params.id);
+      requireAudio(pbx, media, dnnumber, id);
+      const raw = request.raw;
+      return new Promise<ResultBody | typeof reply>((resolve, reject) => {
+        let ended = false; // the body arrived in full (last chunk, or Content-Length reached)
+        let aborted = false; // the client went away first
+        const onData = (chunk: Buffer) => {
+          if (!upload.push(chunk)) raw.pause();
+        };
+        const onEnd = () => {
+          ended = true;
+          upload.end();
+        };
+        const onClose = () => {
+          if (ended) return;
+          aborted = true; // what arrived still plays, then PromptPlaybackFinished
+          upload.end();
+        };
+        const opened = media.openUpload(id, {
+          drain: () => raw.resume(),
+          done: (outcome) => {
+            raw.off('data', onData);
+            raw.off('end', onEnd);
+            raw.off('close', onClose);
+            if (aborted || (outcome === 'stopped' && !ended)) {
+              reply.hijack(); // nobody to answer, or the server is closing under a client still sending
+              if (!ended) raw.destroy();
+              resolve(reply);
+              return;
+            }
+            if (!ended) {
+              // Replaced, or the participant left, while the client is still sending: answer now, discard the rest.
+              reply.header('connection', 'close');
+              raw.resume();
+            }
+            const participant = outcome === 'left' || outcome === 'stopped' ? undefined : pbx.participantDetail(id);
+            resolve(successBody(participant, uploadText(outcome, upload.receivedBytes)));
+          },
+        });
+        if (!opened) {
+          reject(new CoreError(ErrorCodes.PARTICIPANT_NOT_FOUND, `DN ${dnnumber} has no participant ${id}`));
+          return;
+        }
+        const upload = opened;
+        raw.on('data', onData);
+        raw.on('end', onEnd);
+        raw.on('close', onClose);
+      });
+    },
+  );
+}
