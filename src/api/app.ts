@@ -19,6 +19,7 @@ import {
   WS_MAX_BUFFERED_BYTES,
   WS_PING_INTERVAL_MS,
 } from '../limits.js';
+import { MediaEngine } from '../media/engine.js';
 import { registerSimRoutes } from '../sim/routes.js';
 import { FailureLimiter } from './auth/failure-limiter.js';
 import { loadOrCreateSigningKey } from './auth/signing-key.js';
@@ -93,21 +94,27 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(swagger, { openapi: OPENAPI });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  await app.register(websocket, { options: { maxPayload: MAX_WS_MESSAGE_BYTES } });
-
   const hub = new EventHub(pbx, { maxBufferedBytes: WS_MAX_BUFFERED_BYTES });
   const liveness = new Liveness(options.networkClock ?? new SystemClock(), WS_PING_INTERVAL_MS);
-  app.addHook('onClose', async () => {
+  // Replaces the plugin's own pre-close (which closes sockets with no code): clients get 1001, after the Remove
+  // frames of the calls the server ended.
+  const closeSockets = (done: () => void) => {
     liveness.stop();
     hub.close(1001, 'server shutting down');
-  });
+    done();
+  };
+  await app.register(websocket, { options: { maxPayload: MAX_WS_MESSAGE_BYTES }, preClose: closeSockets });
+
+  // Audio of every call; stopped before the server closes, so open streams end and their connections go idle.
+  const media = new MediaEngine({ pbx, clock, config, onError: (error, context) => app.log.error({ err: error }, `media: ${context}`) });
+  app.addHook('preClose', async () => media.stop());
 
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
   await typed.register(tokenRoutes, { tokens, limiter });
-  await typed.register(callControlRoutes, { prefix: '/callcontrol', pbx, clock, tokens, shutdown: shutdown.signal, events: { hub, liveness, root: app } });
+  await typed.register(callControlRoutes, { prefix: '/callcontrol', pbx, clock, tokens, shutdown: shutdown.signal, events: { hub, liveness, root: app }, media });
   if (options.sim && config.server.sim.enabled) {
     const sim = options.sim;
-    await typed.register(async (scope) => registerSimRoutes(scope, { sim: sim.sim, clock, config, adminKey: sim.adminKey }), { prefix: '/sim' });
+    await typed.register(async (scope) => registerSimRoutes(scope, { sim: sim.sim, clock, config, adminKey: sim.adminKey, media }), { prefix: '/sim' });
   }
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -10,6 +10,7 @@ import { ManualClock, type Clock, type TimerHandle } from '../core/clock.js';
 import { CoreError, ErrorCodes, type ErrorCode } from '../core/errors.js';
 import type { ParticipantDetail } from '../core/types.js';
 import type { SimulatedPbx } from '../endpoints/directory.js';
+import type { MediaEngine } from '../media/engine.js';
 import {
   AdvanceBody,
   ClockSchema,
@@ -33,13 +34,27 @@ import {
   SimPartySchema,
   SimStateSchema,
 } from './schemas.js';
+import { registerSimAudioRoutes } from './audio.js';
 import { buildState, partyOf } from './state.js';
+
+/** A /sim refusal that is not a PBX error (unknown route or action). */
+class SimRequestError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 export interface SimContext {
   sim: SimulatedPbx;
   clock: Clock;
   config: PbxConfig;
   adminKey: string;
+  /** Audio of the calls: /sim audio, recordings and media behaviours are served when present. */
+  media?: MediaEngine;
 }
 
 /** HTTP status of each core error code on /sim: unknown ids 404, invalid transitions 409, bad input 422, refusals 424. */
@@ -100,12 +115,17 @@ export async function registerSimRoutes(app: ApiInstance, context: SimContext): 
     pendingDtmf.clear();
   });
 
-  app.setErrorHandler((error: FastifyError | CoreError, _request, reply) => {
+  app.setErrorHandler((error: FastifyError | CoreError | SimRequestError, _request, reply) => {
     if (error instanceof CoreError) return reply.code(SIM_STATUS[error.code]).send({ error: error.code, message: error.message });
+    if (error instanceof SimRequestError) return reply.code(error.status).send({ error: error.code, message: error.message });
     if ('validation' in error && error.validation) return reply.code(400).send({ error: 'InvalidRequest', message: error.message });
     const status = 'statusCode' in error && typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (status === 500) reply.log.error(error);
     return reply.code(status).send({ error: status === 500 ? 'InternalError' : 'InvalidRequest', message: status === 500 ? 'internal error' : error.message });
+  });
+
+  app.setNotFoundHandler((request) => {
+    throw new SimRequestError(404, 'RouteNotFound', `no /sim route ${request.method} ${request.url.split('?')[0] ?? ''}`);
   });
 
   /** A simulated party: a participant of an extension (its phone) or of a trunk (the external person). */
@@ -238,7 +258,7 @@ export async function registerSimRoutes(app: ApiInstance, context: SimContext): 
           pbx.endpointHangup(party.id);
           break;
         default:
-          throw new CoreError(ErrorCodes.PARTICIPANT_NOT_FOUND, `unknown party action '${action}': use answer, reject, busy, hangup or dtmf`);
+          throw new SimRequestError(404, 'UnknownAction', `unknown party action '${action}': use answer, reject, busy, hangup or dtmf`);
       }
       return { party: partyNow(party.id) };
     },
@@ -353,4 +373,5 @@ export async function registerSimRoutes(app: ApiInstance, context: SimContext): 
     return { ok: true };
   });
 
+  if (context.media) registerSimAudioRoutes(app, { ...context, media: context.media });
 }

@@ -114,7 +114,8 @@ describe('/sim parties', () => {
     assert.match(again.body.message, /not Ringing/);
     assert.equal((await call('GET', '/sim/parties/99999')).status, 404);
     assert.equal((await call('GET', '/sim/parties/abc')).status, 404);
-    assert.equal((await call('POST', `/sim/parties/${soft.id}/dance`)).status, 404);
+    assert.deepEqual(await call('POST', `/sim/parties/${soft.id}/dance`), { status: 404, body: { error: 'UnknownAction', message: "unknown party action 'dance': use answer, reject, busy, hangup or dtmf" } });
+    assert.equal((await call('GET', '/sim/nothing')).body.error, 'RouteNotFound');
     const rp = await call('POST', '/sim/calls', { from: '+15557654322', to: '+15550100' });
     const appLeg = t.pbx.listParticipants('800')[0]!;
     assert.equal((await call('GET', `/sim/parties/${appLeg.id}`)).status, 404);
