@@ -9,6 +9,7 @@ import { bytesFromSamples, samplesFromBytes } from '../../src/media/format.js';
 import { encodeWav8kMono } from '../../src/media/wav.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { tempDataDir, TEST_DEMO_SECRET } from '../helpers/api.js';
+import { indexOf, pattern } from '../helpers/audio.js';
 
 const ADMIN_KEY = 'stream-e2e-admin-key';
 const CALLER = '+15557654321';
@@ -46,21 +47,6 @@ async function sim(server: RunningServer, method: string, path: string, body?: u
     // binary
   }
   return { status: response.status, json, bytes };
-}
-
-/** A recognisable, never-silent sequence. */
-function pattern(samples: number, seed: number): Int16Array {
-  const out = new Int16Array(samples);
-  for (let i = 0; i < samples; i++) out[i] = (((i * 7919 + seed * 104_729) % 20_000) - 10_000) | 1;
-  return out;
-}
-
-function indexOf(hay: Int16Array, needle: Int16Array): number {
-  outer: for (let i = 0; i + needle.length <= hay.length; i++) {
-    for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
-    return i;
-  }
-  return -1;
 }
 
 function pcm(bytes: Buffer): Int16Array {

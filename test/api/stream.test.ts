@@ -10,6 +10,7 @@ import { FRAME_SAMPLES, UPLOAD_HARD_LIMIT_BYTES, UPLOAD_HIGH_WATER_BYTES, bytesF
 import { STREAM_MAX_UNSENT_BYTES } from '../../src/limits.js';
 import { createTestApp, until, type TestApp } from '../helpers/api.js';
 import { describeEvent } from '../helpers/pbx.js';
+import { indexOf, pattern } from '../helpers/audio.js';
 
 const CALLER = '+15557654321';
 const APP_DID = '+15550100';
@@ -31,21 +32,6 @@ function mediaOf(t: TestApp): MediaEngine {
   const media = mediaEngineOf(t.pbx);
   assert.ok(media, 'the app runs a media engine');
   return media;
-}
-
-/** A recognisable, never-silent sequence. */
-function pattern(samples: number, seed = 1): Int16Array {
-  const out = new Int16Array(samples);
-  for (let i = 0; i < samples; i++) out[i] = (((i * 7919 + seed * 104_729) % 20_000) - 10_000) | 1;
-  return out;
-}
-
-function indexOf(hay: Int16Array, needle: Int16Array): number {
-  outer: for (let i = 0; i + needle.length <= hay.length; i++) {
-    for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
-    return i;
-  }
-  return -1;
 }
 
 function pcmOf(bytes: Buffer): Int16Array {

@@ -17,6 +17,7 @@ import { encodeWav8kMono } from '../../src/media/wav.js';
 import { MAX_STREAM_READERS_PER_PARTICIPANT } from '../../src/limits.js';
 import { only, startPbx, TEST_DEMO_SECRET, type TestPbx } from '../helpers/pbx.js';
 import { gaussian, prng, render, rms, toInt16 } from './helpers.js';
+import { indexOf, pattern } from '../helpers/audio.js';
 
 const CALLER = '+15557654321';
 const APP_DID = '+15550100'; // route point 800
@@ -64,22 +65,6 @@ function callApp(t: TestPbx, from = CALLER) {
   const app = t.pbx.listParticipants('800').find((p) => p.callId === caller.callId)!;
   assert.equal(app.status, 'Connected');
   return { caller, app };
-}
-
-/** A recognisable, never-silent sequence: no run of equal samples, no zeros. */
-function pattern(samples: number, seed = 1): Int16Array {
-  const out = new Int16Array(samples);
-  for (let i = 0; i < samples; i++) out[i] = (((i * 7919 + seed * 104_729) % 20_000) - 10_000) | 1;
-  return out;
-}
-
-/** Index of `needle` inside `hay`, or -1. */
-function indexOf(hay: Int16Array, needle: Int16Array): number {
-  outer: for (let i = 0; i + needle.length <= hay.length; i++) {
-    for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
-    return i;
-  }
-  return -1;
 }
 
 function dtmfEvents(t: TestPbx): string[] {

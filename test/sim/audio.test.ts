@@ -14,6 +14,7 @@ import { decodeWavTo8kMono, encodeWav8kMono } from '../../src/media/wav.js';
 import { registerSimRoutes } from '../../src/sim/routes.js';
 import { deviceIds } from '../helpers/demo.js';
 import { startPbx } from '../helpers/pbx.js';
+import { indexOf, pattern } from '../helpers/audio.js';
 
 const KEY = 'sim-admin-key-for-tests';
 const CALLER = '+15557654321';
@@ -52,20 +53,6 @@ async function simApp(ctx: TestContext) {
     return { status: response.statusCode, body: json as Record<string, unknown> & { error?: string }, raw: response.rawPayload, headers: response.headers };
   };
   return { t, media, app, call };
-}
-
-function pattern(samples: number, seed = 1): Int16Array {
-  const out = new Int16Array(samples);
-  for (let i = 0; i < samples; i++) out[i] = (((i * 7919 + seed * 104_729) % 20_000) - 10_000) | 1;
-  return out;
-}
-
-function indexOf(hay: Int16Array, needle: Int16Array): number {
-  outer: for (let i = 0; i + needle.length <= hay.length; i++) {
-    for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
-    return i;
-  }
-  return -1;
 }
 
 function callApp(t: ReturnType<typeof startPbx>) {
