@@ -1,71 +1,14 @@
 // The client commands as real processes against a started server: dns, events, call, answer, hangup, dtmf, state, token, errors.
 
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { decodeJwtClaims, EventType, type EventFrame } from '../../src/client/index.js';
 import { ADMIN_KEY, closedPort, DEMO_SECRET, startE2e } from '../client/harness.js';
+import { startCli } from '../helpers/cli.js';
 
-const CLI = join(import.meta.dirname, '../../src/cli/main.ts');
-const TSX = import.meta.resolve('tsx');
 const DOC = join(import.meta.dirname, '../../docs/cli.md');
-/** Nothing from the developer's shell may change what the commands connect to. */
-const CLEAN_ENV = { SWITCHBOARD_URL: '', SWITCHBOARD_CLIENT_ID: '', SWITCHBOARD_CLIENT_SECRET: '', SWITCHBOARD_DEMO_SECRET: '', SWITCHBOARD_ADMIN_KEY: '', SWITCHBOARD_CONFIG: '' };
-
-interface Cli {
-  child: ChildProcess;
-  stdout(): string;
-  stderr(): string;
-  /** Resolves once `pattern` appears on stderr; rejects if the process exits first or after 20 s. */
-  waitForStderr(pattern: RegExp): Promise<void>;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-/** Runs the CLI in a temp folder, bounded by a kill guard. */
-function startCli(args: string[], env: Record<string, string> = {}): Cli {
-  const cwd = mkdtempSync(join(tmpdir(), 'switchboard-cli-client-'));
-  const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], { cwd, env: { ...process.env, ...CLEAN_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  const wakers = new Set<() => void>();
-  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => {
-    err += chunk.toString();
-    wakers.forEach((wake) => wake());
-  });
-  const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => {
-      clearTimeout(killer);
-      wakers.forEach((wake) => wake());
-      rmSync(cwd, { recursive: true, force: true });
-      resolve({ code, signal });
-    }),
-  );
-  return {
-    child,
-    stdout: () => out,
-    stderr: () => err,
-    exited,
-    waitForStderr(pattern) {
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => check(true), 20_000);
-        const check = (timedOut = false) => {
-          if (pattern.test(err)) resolve();
-          else if (timedOut || child.exitCode !== null || child.signalCode !== null) reject(new Error(`no ${pattern} on stderr: ${out}${err}`));
-          else return;
-          clearTimeout(timer);
-          wakers.delete(check);
-        };
-        wakers.add(check);
-        check();
-      });
-    },
-  };
-}
 
 /** Runs the CLI to its end. */
 async function run(args: string[], env: Record<string, string> = {}) {
@@ -109,7 +52,7 @@ describe('switchboard client commands', { concurrency: 4 }, () => {
     const e = await startE2e(t, { fakeClock: true });
     const reference = await e.events(e.app());
     const cli = startCli(['events', '--json', '--count', '4'], { SWITCHBOARD_URL: e.url, SWITCHBOARD_CLIENT_SECRET: DEMO_SECRET });
-    await cli.waitForStderr(/Listening for events on ws:\/\/127\.0\.0\.1:\d+\/callcontrol\/ws/);
+    await cli.waitFor(/Listening for events on ws:\/\/127\.0\.0\.1:\d+\/callcontrol\/ws/, 'stderr');
     const caller = await e.sim.placeCall({ from: '+15557654321', to: '+15550100' });
     await e.sim.dtmf(caller.partyId, '12');
     await e.sim.hangup(caller.partyId);
@@ -126,7 +69,7 @@ describe('switchboard client commands', { concurrency: 4 }, () => {
     const e = await startE2e(t, { fakeClock: true });
     const reference = await e.events(e.app());
     const cli = startCli(['events'], { SWITCHBOARD_URL: e.url, SWITCHBOARD_CLIENT_SECRET: DEMO_SECRET });
-    await cli.waitForStderr(/Listening for events/);
+    await cli.waitFor(/Listening for events/, 'stderr');
     const caller = await e.sim.placeCall({ from: '+15557654321', to: '+15550100', callerName: 'Erin' });
     const upsert = await reference.waitFor({ type: EventType.Upsert, dn: '800' });
     await e.sim.dtmf(caller.partyId, '7');

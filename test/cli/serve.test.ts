@@ -1,65 +1,12 @@
 // End-to-end tests of `switchboard serve`: the real process, its banner, its shutdown and its configuration errors.
 
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { resolveServeSettings } from '../../src/cli/settings.js';
-
-const CLI = join(import.meta.dirname, '../../src/cli/main.ts');
-/** The demo keeps its data folder in the working directory: run the CLI in a temp folder, not the repository. */
-const TSX = import.meta.resolve('tsx');
-const CLEAN_ENV = { SWITCHBOARD_CONFIG: '', SWITCHBOARD_PORT: '', SWITCHBOARD_HOST: '', SWITCHBOARD_DEMO_SECRET: '', SWITCHBOARD_ADMIN_KEY: '' };
-
-interface Cli {
-  child: ChildProcess;
-  stdout(): string;
-  stderr(): string;
-  /** Resolves with stdout once `pattern` appears in it; rejects if the process exits first or after 20 s. */
-  waitFor(pattern: RegExp): Promise<RegExpExecArray>;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function startCli(args: string[], env: Record<string, string> = {}): Cli {
-  const cwd = mkdtempSync(join(tmpdir(), 'switchboard-cli-run-'));
-  const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], { cwd, env: { ...process.env, ...CLEAN_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  const waiters: (() => void)[] = [];
-  child.stdout!.on('data', (chunk: Buffer) => {
-    out += chunk.toString();
-    waiters.forEach((wake) => wake());
-  });
-  child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const killer = setTimeout(() => child.kill('SIGKILL'), 30_000); // bounded: never outlives the test
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => {
-      clearTimeout(killer);
-      waiters.forEach((wake) => wake());
-      resolve({ code, signal });
-    }),
-  );
-  return {
-    child,
-    stdout: () => out,
-    stderr: () => err,
-    exited,
-    waitFor(pattern) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const match = pattern.exec(out);
-          if (match) resolve(match);
-          else if (child.exitCode !== null || child.signalCode !== null) reject(new Error(`exited before ${pattern}: ${out}${err}`));
-          else return false;
-          return true;
-        };
-        if (!check()) waiters.push(() => void check());
-      });
-    },
-  };
-}
+import { startCli } from '../helpers/cli.js';
 
 describe('switchboard serve', () => {
   test('runs the demo PBX, prints URL, client id and secret, serves HTTP, and exits 0 on SIGTERM', async () => {
