@@ -224,6 +224,20 @@ describe('POST .../stream', () => {
     };
   }
 
+  /** Opens an upload (800 samples sent) and a reader on the same participant, and waits until both are live. */
+  async function readAndSend(port: number, url: string, token: string, media: MediaEngine, appId: number) {
+    const upload = await chunkedUpload(port, url, token);
+    upload.chunk(bytesFromSamples(pattern(800)));
+    let ended = false;
+    const reader = httpRequest({ host: '127.0.0.1', port, path: url, headers: { authorization: `Bearer ${token}` } }, (res) => {
+      res.resume();
+      res.on('end', () => (ended = true));
+    });
+    reader.end();
+    await until(() => media.tapCount(appId) === 1 && media.stats().uploadBufferedBytes === 1600, 'reading and sending');
+    return { upload, readerEnded: () => ended };
+  }
+
   test('the three endings over a socket: last chunk, end() of a fixed-length body, aborted socket: all play out and announce PromptPlaybackFinished', async (ctx) => {
     const t = await createTestApp(ctx);
     const port = await listen(t);
@@ -341,18 +355,10 @@ describe('POST .../stream', () => {
     const token = await t.token();
     const media = mediaOf(t);
     const { callerId, appId, url } = callApp(t);
-    const upload = await chunkedUpload(port, url, token);
-    upload.chunk(bytesFromSamples(pattern(800)));
-    let ended = false;
-    const reader = httpRequest({ host: '127.0.0.1', port, path: url, headers: { authorization: `Bearer ${token}` } }, (res) => {
-      res.resume();
-      res.on('end', () => (ended = true));
-    });
-    reader.end();
-    await until(() => media.tapCount(appId) === 1 && media.stats().uploadBufferedBytes === 1600, 'reading and sending');
+    const { upload, readerEnded } = await readAndSend(port, url, token, media, appId);
     await play(t, 100);
     t.pbx.endpointHangup(callerId);
-    await until(() => upload.response().includes('\r\n\r\n{') && ended, 'both end');
+    await until(() => upload.response().includes('\r\n\r\n{') && readerEnded(), 'both end');
     assert.match(upload.response(), /^HTTP\/1\.1 200 /);
     assert.match(upload.response(), /left/);
   });
@@ -363,17 +369,9 @@ describe('POST .../stream', () => {
     const token = await t.token();
     const media = mediaOf(t);
     const { appId, url } = callApp(t);
-    const upload = await chunkedUpload(port, url, token);
-    upload.chunk(bytesFromSamples(pattern(800)));
-    let ended = false;
-    const reader = httpRequest({ host: '127.0.0.1', port, path: url, headers: { authorization: `Bearer ${token}` } }, (res) => {
-      res.resume();
-      res.on('end', () => (ended = true));
-    });
-    reader.end();
-    await until(() => media.tapCount(appId) === 1 && media.stats().uploadBufferedBytes === 1600, 'reading and sending');
+    const { readerEnded } = await readAndSend(port, url, token, media, appId);
     await t.close();
-    await until(() => ended, 'the reader ends');
+    await until(() => readerEnded(), 'the reader ends');
     ctx.diagnostic('closed');
   });
 });
