@@ -79,8 +79,13 @@ export const CLOSE_GRACE_MS = 1000;
 
 /** Unsent bytes on one GET .../stream response above which new frames are skipped for that reader (1 s of audio). */
 export const STREAM_MAX_UNSENT_BYTES = 16_000;
-/** Readers (GET .../stream) one participant may have at once; one more closes the oldest. */
+/** Readers (GET .../stream) one participant may have at once; one more is refused with 429 TooManyStreams. */
 export const MAX_STREAM_READERS_PER_PARTICIPANT = 16;
+/**
+ * Audio streams (GET readers plus POST uploads) one application may have open at once across all its participants;
+ * one more is refused with 429 TooManyStreams. Enough for 2,048 calls each with one reader and one upload.
+ */
+export const MAX_STREAMS_PER_APPLICATION = 4096;
 /** Frames the media clock processes in one wake-up to catch up on lag (200 ms); beyond it the missed frames are skipped. */
 export const MEDIA_MAX_CATCHUP_FRAMES = 10;
 /** An upload starts playing (and resumes after running dry) once this much audio is queued or it has ended, in ms. */

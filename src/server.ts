@@ -2,7 +2,7 @@
 
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from './api/app.js';
+import { buildApp, type LogOptions } from './api/app.js';
 import { loadTlsMaterial } from './api/certificates.js';
 import { listen } from './api/listener.js';
 import type { PbxConfig } from './config/types.js';
@@ -19,7 +19,8 @@ export interface ServerOptions {
   fakeClock?: boolean;
   /** The /sim admin key; generated when absent. */
   adminKey?: string;
-  logger?: boolean;
+  /** Structured logs (pino) at this level; absent: no logs (the CLI passes server.logLevel). */
+  log?: LogOptions;
   /** Time for network liveness (event socket pings); real time unless a test drives it. */
   networkClock?: Clock;
 }
@@ -47,7 +48,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const clock: Clock = options.fakeClock ? new ManualClock(Date.now()) : new SystemClock();
   const sim = createSimulatedPbx(config, clock);
   const adminKey = options.adminKey ?? randomBytes(18).toString('base64url');
-  const app = await buildApp({ pbx: sim.pbx, config, clock, dataDir: config.server.dataDir, logger: options.logger, sim: { sim, adminKey }, networkClock: options.networkClock });
+  const app = await buildApp({ pbx: sim.pbx, config, clock, dataDir: config.server.dataDir, log: options.log, sim: { sim, adminKey }, networkClock: options.networkClock });
   const host = options.host ?? config.server.host;
   const port = options.port ?? config.server.port;
   const tls = config.server.tls.enabled ? await loadTlsMaterial(config.server.tls, config.server.dataDir) : null;

@@ -4,8 +4,9 @@ import swagger from '@fastify/swagger';
 import websocket from '@fastify/websocket';
 import swaggerUi from '@fastify/swagger-ui';
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
-import type { PbxConfig } from '../config/types.js';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import pino, { type DestinationStream } from 'pino';
+import type { LogLevel, PbxConfig } from '../config/types.js';
 import { SystemClock, type Clock } from '../core/clock.js';
 import type { Pbx } from '../core/pbx.js';
 import type { SimulatedPbx } from '../endpoints/directory.js';
@@ -25,6 +26,10 @@ import { FailureLimiter } from './auth/failure-limiter.js';
 import { loadOrCreateSigningKey } from './auth/signing-key.js';
 import { TokenService } from './auth/tokens.js';
 import { ApiError, ApiErrorCodes, resolveError } from './errors.js';
+import { Metrics } from './metrics.js';
+import { logCallLifecycle, observeRequests, requestId } from './observe.js';
+import { addSecurityHeaders } from './security-headers.js';
+import { DEFAULT_STREAM_LIMITS, StreamQuota, type StreamLimits } from './stream-quota.js';
 import { errorBody } from './wire.js';
 import { callControlRoutes } from './routes/callcontrol.js';
 import { tokenRoutes } from './routes/token.js';
@@ -37,12 +42,20 @@ export interface AppOptions {
   clock: Clock;
   /** Folder for state kept across restarts (the token signing key). */
   dataDir: string;
-  /** Log requests (pino); off in tests. */
-  logger?: boolean;
+  /** Structured logs (pino): one line per request at info, call lifecycle at debug. Absent: no logs. */
+  log?: LogOptions;
+  /** Concurrency limits of the audio streams (tests lower them). */
+  streamLimits?: StreamLimits;
   /** Serve the /sim control plane with this simulated PBX and admin key (when config.server.sim.enabled). */
   sim?: { sim: SimulatedPbx; adminKey: string };
   /** Time for network liveness (event socket pings); real time unless a test drives it. */
   networkClock?: Clock;
+}
+
+export interface LogOptions {
+  level: LogLevel;
+  /** Where the JSON lines go; standard output when absent. */
+  destination?: DestinationStream;
 }
 
 /** The OpenAPI 3.1 document's frame; paths come from the route schemas. */
@@ -73,8 +86,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const limiter = new FailureLimiter(clock, { maxFailures: TOKEN_MAX_FAILED_ATTEMPTS, windowMs: TOKEN_FAILURE_WINDOW_SECONDS * 1000, maxEntries: MAX_TOKEN_FAILURE_ENTRIES });
   const shutdown = new AbortController();
 
+  const logger: FastifyBaseLogger | undefined = options.log
+    ? pino({ level: options.log.level, base: { service: 'switchboard' } }, options.log.destination ?? pino.destination(1))
+    : undefined;
   const app = Fastify({
-    logger: options.logger ?? false,
+    ...(logger ? { loggerInstance: logger } : { logger: false }),
+    // One line per request comes from observeRequests, with the request id (X-Request-Id, echoed or made up).
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: requestId,
     bodyLimit: MAX_REQUEST_BODY_BYTES,
     routerOptions: { maxParamLength: MAX_PATH_PARAM_CHARS },
     // A path segment that is not valid percent-encoding, or longer than MAX_PATH_PARAM_CHARS, names nothing that
@@ -89,12 +108,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   });
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  addSecurityHeaders(app);
   // Requests still waiting for an outcome answer 202 at once instead of holding the close.
   app.addHook('preClose', async () => shutdown.abort());
 
   await app.register(swagger, { openapi: OPENAPI });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   const hub = new EventHub(pbx, { maxBufferedBytes: WS_MAX_BUFFERED_BYTES });
+  const streams = new StreamQuota(options.streamLimits ?? DEFAULT_STREAM_LIMITS);
+  const metrics = new Metrics({ pbx, hub, streams });
+  observeRequests(app, metrics);
+  if (options.log?.level === 'debug' || options.log?.level === 'trace') {
+    const stopLogging = logCallLifecycle(app.log, pbx);
+    app.addHook('onClose', async () => stopLogging());
+  }
   const liveness = new Liveness(options.networkClock ?? new SystemClock(), WS_PING_INTERVAL_MS);
   // Replaces the plugin's own pre-close (which closes sockets with no code): clients get 1001, after the Remove
   // frames of the calls the server ended.
@@ -111,7 +138,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
   await typed.register(tokenRoutes, { tokens, limiter });
-  await typed.register(callControlRoutes, { prefix: '/callcontrol', pbx, clock, tokens, shutdown: shutdown.signal, events: { hub, liveness, root: app }, media });
+  await typed.register(callControlRoutes, { prefix: '/callcontrol', pbx, clock, tokens, shutdown: shutdown.signal, events: { hub, liveness, root: app }, media, streams });
   if (options.sim && config.server.sim.enabled) {
     const sim = options.sim;
     await typed.register(async (scope) => registerSimRoutes(scope, { sim: sim.sim, clock, config, adminKey: sim.adminKey, media }), { prefix: '/sim' });
@@ -119,5 +146,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  metrics.register(app);
   return app;
 }

@@ -7,6 +7,7 @@ import type { Clock } from '../core/clock.js';
 import type { Pbx } from '../core/pbx.js';
 import type { MediaEngine } from '../media/engine.js';
 import type { TokenService } from './auth/tokens.js';
+import type { StreamQuota } from './stream-quota.js';
 import type { EventSocketContext } from './ws/route.js';
 
 /** A fastify instance whose route schemas (TypeBox) type the handlers. */
@@ -22,6 +23,8 @@ export interface CallControlContext {
   events: EventSocketContext;
   /** Audio of the calls: GET and POST .../stream. */
   media: MediaEngine;
+  /** Open audio streams, and their concurrency limits. */
+  streams: StreamQuota;
 }
 
 /** OpenAPI annotations shared by every /callcontrol route. */

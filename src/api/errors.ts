@@ -1,7 +1,7 @@
 // The one table that turns every error code (core and API) into an HTTP status and a 3CX `finalstatus`.
 
 import { CoreError, ErrorCodes, type ErrorCode } from '../core/errors.js';
-import { MAX_PATH_PARAM_CHARS, MAX_REQUEST_BODY_BYTES } from '../limits.js';
+import { MAX_PATH_PARAM_CHARS, MAX_REQUEST_BODY_BYTES, MAX_STREAM_READERS_PER_PARTICIPANT, MAX_STREAMS_PER_APPLICATION } from '../limits.js';
 
 const BODY_LIMIT_TEXT = `${MAX_REQUEST_BODY_BYTES / 1024} KiB`;
 
@@ -14,6 +14,7 @@ export const ApiErrorCodes = {
   UNKNOWN_ACTION: 'UnknownAction',
   ROUTE_NOT_FOUND: 'RouteNotFound',
   NOT_CONNECTED: 'NotConnected',
+  TOO_MANY_STREAMS: 'TooManyStreams',
   INTERNAL_ERROR: 'InternalError',
 } as const;
 
@@ -64,6 +65,10 @@ export const ERROR_TABLE: Readonly<Record<ResultErrorCode, ErrorMapping>> = {
   [ApiErrorCodes.UNKNOWN_ACTION]: rejected(404, 'The participant action in the path is not one of drop, answer, divert, routeto, transferto, attach_participant_data, attach_party_data.'),
   [ApiErrorCodes.ROUTE_NOT_FOUND]: rejected(404, `No /callcontrol route matches the method and path, or a path segment is not valid percent-encoding or is longer than ${MAX_PATH_PARAM_CHARS} characters.`),
   [ApiErrorCodes.NOT_CONNECTED]: failed(424, 'The participant is not Connected yet (Ringing or Dialing), so it has no audio stream; retry once its Upsert shows Connected.'),
+  [ApiErrorCodes.TOO_MANY_STREAMS]: rejected(
+    429,
+    `Opening this audio stream would exceed a limit: ${MAX_STREAM_READERS_PER_PARTICIPANT} readers (GET .../stream) per participant, or ${MAX_STREAMS_PER_APPLICATION} open streams (readers and uploads) per application. Close one and retry.`,
+  ),
   [ApiErrorCodes.INTERNAL_ERROR]: failed(500, 'A bug in Switchboard; the message is logged. Never caused by client input.'),
 };
 

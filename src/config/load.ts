@@ -7,7 +7,7 @@ import { Settings } from 'typebox/system';
 import { Value } from 'typebox/value';
 import { type Document, LineCounter, parseDocument, Scalar, visit } from 'yaml';
 import { CONFIG_LIMITS } from '../limits.js';
-import { BEHAVIOUR_KINDS, EXTERNAL_NUMBER, PbxConfigFileSchema, QUEUE_STRATEGIES } from './schema.js';
+import { BEHAVIOUR_KINDS, EXTERNAL_NUMBER, LOG_LEVELS, PbxConfigFileSchema, QUEUE_STRATEGIES } from './schema.js';
 import type {
   Behaviour,
   BehaviourKind,
@@ -15,6 +15,7 @@ import type {
   ExtensionConfig,
   ExternalNumberRule,
   IvrConfig,
+  LogLevel,
   PbxConfig,
   QueueConfig,
   QueueStrategy,
@@ -376,7 +377,7 @@ function isMapping(value: unknown): value is Record<string, unknown> {
 // gives a PbxConfig without throwing), so the cross-checks can run even when the schema found problems.
 
 const DEFAULTS = {
-  server: { host: '0.0.0.0', port: 5001, dataDir: '.switchboard', ringTimeoutSeconds: 30, tokenLifetimeSeconds: 3600, oneLiveTokenPerApplication: false },
+  server: { host: '0.0.0.0', port: 5001, dataDir: '.switchboard', ringTimeoutSeconds: 30, tokenLifetimeSeconds: 3600, oneLiveTokenPerApplication: false, logLevel: 'info' as LogLevel },
   sim: { enabled: true, adminKey: null },
   device: { userAgent: 'Switchboard SimPhone 1.0', directControl: false, registered: true, behaviour: { kind: 'answer', afterMs: 1000 } as Behaviour },
   routePoint: { userAgent: 'Switchboard Route Point', autoAnswer: true },
@@ -430,6 +431,7 @@ function buildServer(server: Fields, baseDir: string): ServerConfig {
     ringTimeoutSeconds: integer(server['ringTimeoutSeconds'], d.ringTimeoutSeconds),
     tokenLifetimeSeconds: integer(server['tokenLifetimeSeconds'], d.tokenLifetimeSeconds),
     oneLiveTokenPerApplication: flag(server['oneLiveTokenPerApplication'], d.oneLiveTokenPerApplication),
+    logLevel: LOG_LEVELS.find((known) => known === server['logLevel']) ?? d.logLevel,
     sim: { enabled: flag(sim['enabled'], DEFAULTS.sim.enabled), adminKey: textOrNull(sim['adminKey']) },
     tls: {
       enabled: flag(tls['enabled'], true),

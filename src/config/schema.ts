@@ -12,6 +12,8 @@ export const EXTERNAL_NUMBER = /^\+?[0-9]{3,20}$/;
 
 export const BEHAVIOUR_KINDS = ['answer', 'manual', 'busy', 'reject', 'never', 'unreachable'] as const;
 export const QUEUE_STRATEGIES = ['ring-all', 'in-order'] as const;
+/** server.logLevel: pino's levels, and `silent` for none. */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
 // Two annotations of our own (JSON Schema ignores unknown keywords) feed the loader's messages:
 // `expected` turns a failure into "must be <expected>, got <value>", which reads better than keyword messages,
@@ -149,6 +151,7 @@ const ServerSchema = strict({
   ringTimeoutSeconds: Type.Optional(Seconds),
   tokenLifetimeSeconds: Type.Optional(integer(60, 86_400, ' (seconds)')),
   oneLiveTokenPerApplication: Type.Optional(Type.Boolean()),
+  logLevel: Type.Optional(Type.Enum([...LOG_LEVELS])),
   sim: Type.Optional(
     strict({
       enabled: Type.Optional(Type.Boolean()),

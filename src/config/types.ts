@@ -58,6 +58,8 @@ export interface IvrConfig {
 
 export type QueueStrategy = 'ring-all' | 'in-order';
 
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+
 export interface QueueConfig {
   number: string;
   name: string;
@@ -137,6 +139,8 @@ export interface ServerConfig {
   tokenLifetimeSeconds: number;
   /** When true, issuing a token revokes the application's previous ones. */
   oneLiveTokenPerApplication: boolean;
+  /** Structured logs on standard output: one line per request at info, call lifecycle at debug; silent for none. */
+  logLevel: LogLevel;
   sim: SimConfig;
   tls: TlsConfig;
 }

@@ -45,10 +45,10 @@ test('every core error code and every API error code is in the table', () => {
   assert.equal(Object.keys(ERROR_TABLE).length, Object.values(ErrorCodes).length + Object.values(ApiErrorCodes).length);
 });
 
-test('statuses follow the decided rule: Rejected for 400/401/403/404/413/422, Failed for 424 and 500', () => {
+test('statuses follow the decided rule: Rejected for 400/401/403/404/413/422/429, Failed for 424 and 500', () => {
   for (const [code, mapping] of Object.entries(ERROR_TABLE)) {
     assert.equal(mapping.finalstatus, mapping.status === 424 || mapping.status === 500 ? 'Failed' : 'Rejected', code);
-    assert.ok([400, 401, 403, 404, 413, 422, 424, 500].includes(mapping.status), code);
+    assert.ok([400, 401, 403, 404, 413, 422, 429, 424, 500].includes(mapping.status), code);
   }
   assert.equal(ERROR_TABLE[ErrorCodes.DN_NOT_FOUND].status, 404);
   assert.equal(ERROR_TABLE[ErrorCodes.INVALID_STATE].status, 422);

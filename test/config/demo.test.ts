@@ -19,6 +19,7 @@ const EXPECTED_DEMO: PbxConfig = {
     ringTimeoutSeconds: 30,
     tokenLifetimeSeconds: 3600,
     oneLiveTokenPerApplication: false,
+    logLevel: 'info',
     sim: { enabled: true, adminKey: null },
     tls: { enabled: true, cert: null, key: null, names: [] },
   },

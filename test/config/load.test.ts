@@ -83,7 +83,7 @@ describe('the example file (docs/examples/pbx.yaml)', () => {
   test('uses every section and every key at least once', () => {
     const text = readFileSync(EXAMPLE, 'utf8');
     const keys = [
-      ...['server', 'host', 'port', 'dataDir', 'ringTimeoutSeconds', 'tokenLifetimeSeconds', 'oneLiveTokenPerApplication', 'sim', 'enabled', 'adminKey'],
+      ...['server', 'host', 'port', 'dataDir', 'ringTimeoutSeconds', 'tokenLifetimeSeconds', 'oneLiveTokenPerApplication', 'logLevel', 'sim', 'enabled', 'adminKey'],
       ...['extensions', 'number', 'name', 'devices', 'id', 'userAgent', 'directControl', 'registered', 'behaviour', 'kind', 'afterMs'],
       ...['routePoints', 'autoAnswer', 'device', 'ivrs', 'prompt', 'menu', 'timeoutSeconds', 'timeoutDestination'],
       ...['queues', 'agents', 'strategy', 'ringSeconds', 'holdTimeoutSeconds', 'overflowDestination', 'holdMusic'],
@@ -116,6 +116,7 @@ describe('defaults', () => {
         ringTimeoutSeconds: 30,
         tokenLifetimeSeconds: 3600,
         oneLiveTokenPerApplication: false,
+        logLevel: 'info',
         sim: { enabled: true, adminKey: null },
         tls: { enabled: true, cert: null, key: null, names: [] },
       },
@@ -364,7 +365,7 @@ trunks:
   test('unknown keys are problems at every level, so typos never fall back to defaults', () => {
     assert.deepEqual(problemLines(`extension: []\nserver: { prot: 5001, sim: { adminkey: null } }`), [
       "extension: unknown key 'extension' (allowed: server, extensions, routePoints, ivrs, queues, trunks, applications, external)",
-      "server.prot: unknown key 'prot' (allowed: host, port, dataDir, ringTimeoutSeconds, tokenLifetimeSeconds, oneLiveTokenPerApplication, sim, tls)",
+      "server.prot: unknown key 'prot' (allowed: host, port, dataDir, ringTimeoutSeconds, tokenLifetimeSeconds, oneLiveTokenPerApplication, logLevel, sim, tls)",
       "server.sim.adminkey: unknown key 'adminkey' (allowed: enabled, adminKey)",
     ]);
   });

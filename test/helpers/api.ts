@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/api/app.js';
+import { buildApp, type AppOptions } from '../../src/api/app.js';
 import { demoConfig } from '../../src/config/demo.js';
 import type { PbxConfig } from '../../src/config/types.js';
 import { ManualClock } from '../../src/core/clock.js';
@@ -59,6 +59,8 @@ export interface TestAppOptions {
   configure?: (config: PbxConfig) => void;
   /** Reuse a data folder (for signing-key persistence tests); a fresh temp folder otherwise. */
   dataDir?: string;
+  /** Logging and stream limits of the app (no logs and the default limits when absent). */
+  app?: Pick<AppOptions, 'log' | 'streamLimits'>;
 }
 
 /** Adds the `ai` route point and its application ({@link SECOND_APP}) to a configuration. */
@@ -84,7 +86,7 @@ export async function createTestApp(context?: TestContext, options: TestAppOptio
   const clock = new ManualClock();
   const internalErrors: unknown[] = [];
   const sim = createSimulatedPbx(config, clock, (error) => internalErrors.push(error));
-  const app = await buildApp({ pbx: sim.pbx, config, clock, dataDir });
+  const app = await buildApp({ pbx: sim.pbx, config, clock, dataDir, ...options.app });
   let cached: string | undefined;
 
   const request = async (method: 'GET' | 'POST', url: string, opts: RequestOptions = {}): Promise<ApiResponse> => {

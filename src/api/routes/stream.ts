@@ -6,7 +6,7 @@ import type { MediaEngine, MediaTap, UploadOutcome } from '../../media/engine.js
 import { FRAME_BYTES, FRAME_SAMPLES, encodeS16le } from '../../media/format.js';
 import { MEDIA_MAX_CATCHUP_FRAMES, STREAM_MAX_UNSENT_BYTES } from '../../limits.js';
 import type { Pbx } from '../../core/pbx.js';
-import { CALL_CONTROL_DOC, type ApiInstance, type CallControlContext } from '../context.js';
+import { CALL_CONTROL_DOC, applicationOf, type ApiInstance, type CallControlContext } from '../context.js';
 import { ApiError, ApiErrorCodes } from '../errors.js';
 import { parseParticipantId } from '../ids.js';
 import { ParticipantParams, ResultSchema, resultErrors, type ResultBody } from '../schemas.js';
@@ -88,7 +88,7 @@ function uploadText(outcome: UploadOutcome, bytes: number): string {
 
 /** Registers the two stream routes in their own scope: the POST body is read here, raw, never by a content-type parser. */
 export async function streamRoutes(app: ApiInstance, context: CallControlContext): Promise<void> {
-  const { pbx, media } = context;
+  const { pbx, media, streams } = context;
   // Whatever the content type (application/octet-stream, audio/wav, none), the body stays an unread stream.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
@@ -103,15 +103,17 @@ export async function streamRoutes(app: ApiInstance, context: CallControlContext
         description:
           `${PCM_TEXT} A chunked response carrying, in real time, the audio this participant hears, until it leaves (then the response ends). ` +
           'Several readers may listen at once. A reader that falls more than 1 s behind loses audio rather than delay it. ' +
-          '404 for an unknown participant, 424 NotConnected while it is Ringing or Dialing (retry).',
+          '404 for an unknown participant, 424 NotConnected while it is Ringing or Dialing (retry), ' +
+          '429 TooManyStreams beyond 16 readers on the participant or 4,096 open streams for the application.',
         params: ParticipantParams,
-        response: { 200: PcmStream, ...resultErrors(401, 403, 404, 424) },
+        response: { 200: PcmStream, ...resultErrors(401, 403, 404, 424, 429) },
       },
     },
     async (request, reply) => {
       const { dnnumber } = request.params;
       const id = parseParticipantId(dnnumber, request.params.id);
       requireAudio(pbx, media, dnnumber, id);
+      const release = streams.acquire(applicationOf(request).clientId, 'read', media.tapCount(id));
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
@@ -119,10 +121,14 @@ export async function streamRoutes(app: ApiInstance, context: CallControlContext
       const tap = new HttpStreamTap(res);
       const remove = media.addTap(id, tap);
       if (!remove) {
+        release();
         res.end();
         return reply;
       }
-      res.on('close', remove);
+      res.on('close', () => {
+        remove();
+        release();
+      });
       return reply;
     },
   );
@@ -137,15 +143,17 @@ export async function streamRoutes(app: ApiInstance, context: CallControlContext
           `${PCM_TEXT} Chunked or fixed-length upload (Content-Type application/octet-stream; the bytes are never parsed, so a WAV header plays as a click). ` +
           'It plays at real time whatever rate it arrives at: up to 5 s ahead is buffered, beyond that the server stops reading until 2 s are left (back-pressure). ' +
           'A new upload replaces the one in progress. The upload may end with its last chunk or by aborting the connection; once its audio has played, ' +
-          'the participant gets a PromptPlaybackFinished event and the response (200) is sent. 404 for an unknown participant, 424 NotConnected while it is not Connected.',
+          'the participant gets a PromptPlaybackFinished event and the response (200) is sent. 404 for an unknown participant, 424 NotConnected while it is not Connected, ' +
+          '429 TooManyStreams beyond 4,096 open streams for the application.',
         params: ParticipantParams,
-        response: { 200: ResultSchema, ...resultErrors(401, 403, 404, 424) },
+        response: { 200: ResultSchema, ...resultErrors(401, 403, 404, 424, 429) },
       },
     },
     async (request, reply) => {
       const { dnnumber } = request.params;
       const id = parseParticipantId(dnnumber, request.params.id);
       requireAudio(pbx, media, dnnumber, id);
+      const release = streams.acquire(applicationOf(request).clientId, 'write', 0);
       const raw = request.raw;
       return new Promise<ResultBody | typeof reply>((resolve, reject) => {
         let ended = false; // the body arrived in full (last chunk, or Content-Length reached)
@@ -165,6 +173,7 @@ export async function streamRoutes(app: ApiInstance, context: CallControlContext
         const opened = media.openUpload(id, {
           drain: () => raw.resume(),
           done: (outcome) => {
+            release();
             raw.off('data', onData);
             raw.off('end', onEnd);
             raw.off('close', onClose);
@@ -184,6 +193,7 @@ export async function streamRoutes(app: ApiInstance, context: CallControlContext
           },
         });
         if (!opened) {
+          release();
           reject(new CoreError(ErrorCodes.PARTICIPANT_NOT_FOUND, `DN ${dnnumber} has no participant ${id}`));
           return;
         }

@@ -24,7 +24,7 @@ export async function serve(argv: string[]): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
 
-  const server = await startServer({ config: settings.config, host: settings.host, port: settings.port, adminKey: settings.adminKey, fakeClock: settings.fakeClock });
+  const server = await startServer({ config: settings.config, host: settings.host, port: settings.port, adminKey: settings.adminKey, fakeClock: settings.fakeClock, log: { level: settings.config.server.logLevel } });
   running.server = server;
   if (stopping) {
     await server.close(); // a signal arrived while starting

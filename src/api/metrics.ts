@@ -1,0 +1,101 @@
+// GET /metrics: Prometheus text exposition of calls, participants, streams, event sockets and HTTP requests.
+
+import type { FastifyInstance } from 'fastify';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Pbx } from '../core/pbx.js';
+import type { StreamQuota } from './stream-quota.js';
+import type { EventHub } from './ws/hub.js';
+
+/** What the gauges read when Prometheus scrapes; nothing is counted on the hot paths but the HTTP requests. */
+export interface MetricSources {
+  pbx: Pbx;
+  hub: EventHub;
+  streams: StreamQuota;
+}
+
+/** Request-duration buckets in seconds: sub-millisecond API calls up to long waits (actions wait up to 30 s). */
+const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/** One registry per application instance (several run side by side in tests). */
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly requests: Counter<'method' | 'route' | 'status_code'>;
+  private readonly durations: Histogram<'method' | 'route'>;
+
+  constructor(sources: MetricSources) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    new Gauge({
+      name: 'switchboard_calls',
+      help: 'Calls in progress.',
+      registers,
+      collect() {
+        this.set(sources.pbx.activeCallCount());
+      },
+    });
+    new Gauge({
+      name: 'switchboard_participants',
+      help: 'Participants of the calls in progress, across all DNs.',
+      registers,
+      collect() {
+        let participants = 0;
+        for (const call of sources.pbx.listCalls()) participants += call.participants.length;
+        this.set(participants);
+      },
+    });
+    new Gauge({
+      name: 'switchboard_streams',
+      help: 'Open participant audio streams of the API: readers (GET .../stream) and uploads (POST .../stream).',
+      labelNames: ['direction'],
+      registers,
+      collect() {
+        this.set({ direction: 'read' }, sources.streams.count('read'));
+        this.set({ direction: 'write' }, sources.streams.count('write'));
+      },
+    });
+    new Gauge({
+      name: 'switchboard_websocket_clients',
+      help: 'Connected event sockets (/callcontrol/ws).',
+      registers,
+      collect() {
+        this.set(sources.hub.connectionCount);
+      },
+    });
+    new Counter({
+      name: 'switchboard_events_sent_total',
+      help: 'Event frames written to event sockets.',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(sources.hub.sent);
+      },
+    });
+    this.requests = new Counter({
+      name: 'switchboard_http_requests_total',
+      help: 'HTTP requests answered, by route pattern and status code.',
+      labelNames: ['method', 'route', 'status_code'],
+      registers,
+    });
+    this.durations = new Histogram({
+      name: 'switchboard_http_request_duration_seconds',
+      help: 'Time from a request arriving to its response ending, by route pattern.',
+      labelNames: ['method', 'route'],
+      buckets: DURATION_BUCKETS,
+      registers,
+    });
+  }
+
+  /** Records one finished request; `route` is the route pattern (bounded cardinality), never the raw URL. */
+  observeRequest(method: string, route: string, statusCode: number, seconds: number): void {
+    this.requests.inc({ method, route, status_code: statusCode });
+    this.durations.observe({ method, route }, seconds);
+  }
+
+  /** Registers GET /metrics on `app`. */
+  register(app: FastifyInstance): void {
+    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+      const text = await this.registry.metrics();
+      return reply.type(this.registry.contentType).send(text);
+    });
+  }
+}
