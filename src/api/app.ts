@@ -21,6 +21,7 @@ import {
   WS_PING_INTERVAL_MS,
 } from '../limits.js';
 import { MediaEngine } from '../media/engine.js';
+import { registerConsole } from '../sim/console-server.js';
 import { registerSimRoutes } from '../sim/routes.js';
 import { FailureLimiter } from './auth/failure-limiter.js';
 import { loadOrCreateSigningKey } from './auth/signing-key.js';
@@ -142,6 +143,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   if (options.sim && config.server.sim.enabled) {
     const sim = options.sim;
     await typed.register(async (scope) => registerSimRoutes(scope, { sim: sim.sim, clock, config, adminKey: sim.adminKey, media }), { prefix: '/sim' });
+    await typed.register(async (scope) => registerConsole(scope, { sim: sim.sim, clock, config, adminKey: sim.adminKey, media, hub }));
   }
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -63,6 +63,24 @@ export interface MediaStats {
   recordedBytes: number;
 }
 
+/** What sets a port's outgoing audio now, first that applies (see MediaEngine). */
+export type StreamSource = 'upload' | 'sim' | 'own' | 'silence';
+
+/** A read-only look at one port for monitoring (the web console): levels are peaks of the latest frame, 0..1. */
+export interface StreamView {
+  participantId: number;
+  dn: string;
+  callId: number;
+  held: boolean;
+  source: StreamSource;
+  /** GET .../stream readers and other taps. */
+  readers: number;
+  /** Peak of what it sends into the call. */
+  sentPeak: number;
+  /** Peak of what it hears from the call. */
+  heardPeak: number;
+}
+
 export interface MediaEngineOptions {
   pbx: Pbx;
   clock: Clock;
@@ -370,6 +388,24 @@ export class MediaEngine implements LegMedia {
     this.kept.clear();
     this.partyMedia.reset();
     for (const port of this.list) port.played = undefined;
+  }
+
+  /** Every port now, with the peaks of its latest frame each way (silence while the clock sleeps). Costs a pass over one frame per port. */
+  streams(): StreamView[] {
+    return this.list.map((port) => {
+      const source: StreamSource = port.upload ? 'upload' : port.played ? 'sim' : port.own ? 'own' : 'silence';
+      const heard = !this.running ? [] : port.held ? [this.holdFrame] : port.contributors.map((other) => other.out);
+      return {
+        participantId: port.id,
+        dn: port.dn,
+        callId: port.callId,
+        held: port.held,
+        source,
+        readers: port.taps.length,
+        sentPeak: this.running && !port.outSilent ? peakOf(port.out) : 0,
+        heardPeak: heard.reduce((peak, frame) => Math.max(peak, peakOf(frame)), 0),
+      };
+    });
   }
 
   stats(): MediaStats {
@@ -758,6 +794,16 @@ export class MediaEngine implements LegMedia {
       this.onError(error, context);
     }
   }
+}
+
+/** The largest absolute sample of a frame, as a fraction of full scale (0..1). */
+function peakOf(frame: Int16Array): number {
+  let peak = 0;
+  for (let i = 0; i < frame.length; i++) {
+    const magnitude = Math.abs(frame[i] as number);
+    if (magnitude > peak) peak = magnitude;
+  }
+  return Math.min(1, peak / 32768);
 }
 
 /** The media engine carrying `pbx`'s audio (for composition code and tests), or undefined. */

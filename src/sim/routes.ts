@@ -35,6 +35,7 @@ import {
   SimStateSchema,
 } from './schemas.js';
 import { registerSimAudioRoutes } from './audio.js';
+import { registerListenRoute } from './console-listen.js';
 import { buildState, partyOf } from './state.js';
 
 /** A /sim refusal that is not a PBX error (unknown route or action). */
@@ -374,4 +375,5 @@ export async function registerSimRoutes(app: ApiInstance, context: SimContext): 
   });
 
   if (context.media) registerSimAudioRoutes(app, { ...context, media: context.media });
+  if (context.media) registerListenRoute(app, { pbx, media: context.media });
 }

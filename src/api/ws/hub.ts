@@ -22,6 +22,15 @@ export interface HubOptions {
 /** WebSocket close code used for a client that stopped reading (1008: policy violation). */
 export const CLOSE_SLOW_CONSUMER = 1008;
 
+/** A frame as the hub produced it for an event, with the DN it concerns (for monitors such as the web console). */
+export interface MonitoredFrame {
+  sequence: number;
+  dn: string;
+  eventType: EventTypeNumber;
+  entity: string;
+  attachedData: unknown;
+}
+
 export interface Connection {
   readonly app: ApplicationConfig;
   readonly socket: EventSocket;
@@ -39,6 +48,7 @@ export interface Connection {
  */
 export class EventHub {
   private readonly connections = new Set<Connection>();
+  private readonly monitors = new Set<(frame: MonitoredFrame) => void>();
   private sequence = 0;
   private framesSent = 0;
   private readonly unsubscribe: () => void;
@@ -70,6 +80,22 @@ export class EventHub {
     return this.connections.size;
   }
 
+  /** Open connections per application (client id); applications without one are absent. */
+  connectionsByApplication(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const connection of this.connections) counts.set(connection.app.clientId, (counts.get(connection.app.clientId) ?? 0) + 1);
+    return counts;
+  }
+
+  /**
+   * Observes every event frame from now on, whichever DN it concerns, with the sequence applications see (a frame
+   * no connection receives still takes a number). Must not block. Returns the function that stops observing.
+   */
+  monitor(listener: (frame: MonitoredFrame) => void): () => void {
+    this.monitors.add(listener);
+    return () => this.monitors.delete(listener);
+  }
+
   /** Frames written to sockets since start (for metrics). */
   get sent(): number {
     return this.framesSent;
@@ -86,7 +112,7 @@ export class EventHub {
   }
 
   private onEvent(event: PbxEvent): void {
-    if (this.connections.size === 0) return;
+    if (this.connections.size === 0 && this.monitors.size === 0) return;
     const wire = toWireEvent(event);
     if (!wire) return;
     let text: string | undefined;
@@ -95,6 +121,9 @@ export class EventHub {
       text ??= encodeFrame(++this.sequence, wire.eventType, wire.entity, wire.attachedData);
       this.deliver(connection, text);
     }
+    if (this.monitors.size === 0) return;
+    const frame: MonitoredFrame = { sequence: text === undefined ? ++this.sequence : this.sequence, ...wire };
+    for (const listener of this.monitors) listener(frame);
   }
 
   private deliver(connection: Connection, text: string): void {

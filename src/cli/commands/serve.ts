@@ -41,6 +41,7 @@ export async function serve(argv: string[]): Promise<void> {
     lines.push(`  Application:  client_id: ${application.clientId}${secret}  (monitors ${application.monitor.join(', ') || 'nothing else'})`);
   }
   if (settings.config.server.sim.enabled) lines.push(`  Admin key:    ${server.adminKey}  (for /sim)`);
+  if (settings.config.server.sim.enabled) lines.push(`  Console:      ${server.url}/console/#key=${encodeURIComponent(server.adminKey)}`);
   if (settings.fakeClock) lines.push('  Clock:        fake (moves only on POST /sim/clock/advance)');
   lines.push('Press Ctrl+C to stop.');
   console.log(lines.join('\n'));
