@@ -100,3 +100,16 @@ export const MAX_SIM_AUDIO_BODY_BYTES = 16 * 1024 * 1024;
 export const MAX_SIM_MEDIA_ENTRIES = 10_000;
 /** Distinct WAV files media behaviours may play at once (each decoded once and kept in memory). */
 export const MAX_SIM_MEDIA_WAV_FILES = 32;
+
+// ---------------------------------------------------------------- web console live feed (/sim/live)
+
+/** Changes are gathered and sent at most this often (levels included: 10 pushes per second). */
+export const LIVE_PUSH_INTERVAL_MS = 100;
+/** The state is rebuilt and compared at least this often, for changes that emit no PBX event (behaviours). */
+export const LIVE_STATE_CHECK_INTERVAL_MS = 1000;
+/** Event frames kept for a console that (re)connects. */
+export const LIVE_RECENT_FRAMES = 500;
+/** Bytes queued on a console socket beyond which it gets nothing until it drains, then a fresh snapshot. */
+export const LIVE_MAX_BUFFERED_BYTES = 1024 * 1024;
+/** Consoles connected at once. */
+export const MAX_LIVE_SOCKETS = 16;

@@ -8,6 +8,7 @@ import type { EventHub, MonitoredFrame } from '../api/ws/hub.js';
 import type { PbxConfig } from '../config/types.js';
 import { ManualClock, type Clock } from '../core/clock.js';
 import type { SimulatedPbx } from '../endpoints/directory.js';
+import { LIVE_MAX_BUFFERED_BYTES, LIVE_PUSH_INTERVAL_MS, LIVE_RECENT_FRAMES, LIVE_STATE_CHECK_INTERVAL_MS, MAX_LIVE_SOCKETS } from '../limits.js';
 import type { MediaEngine } from '../media/engine.js';
 import {
   LIVE_CLOSE_TOO_MANY,
@@ -21,17 +22,6 @@ import {
   type LiveUpdate,
 } from './console-protocol.js';
 import { buildState } from './state.js';
-
-/** Changes are gathered and sent at most this often (levels included: 10 pushes per second). */
-export const LIVE_PUSH_INTERVAL_MS = 100;
-/** The state is rebuilt and compared at least this often, for changes that emit no PBX event (behaviours). */
-export const LIVE_STATE_CHECK_INTERVAL_MS = 1000;
-/** Event frames kept for a console that (re)connects. */
-export const LIVE_RECENT_FRAMES = 500;
-/** Bytes queued on a console socket beyond which it gets nothing until it drains, then a fresh snapshot. */
-export const LIVE_MAX_BUFFERED_BYTES = 1024 * 1024;
-/** Consoles connected at once. */
-export const MAX_LIVE_SOCKETS = 16;
 
 export interface LiveContext {
   sim: SimulatedPbx;
