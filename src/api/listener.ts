@@ -1,5 +1,6 @@
 // One port for HTTP and HTTPS (and WS and WSS): the first byte of each connection says which (0x16 opens a TLS handshake).
 
+import { STATUS_CODES } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
@@ -29,6 +30,22 @@ function replaying(socket: Socket, head: Buffer): Duplex {
   return duplex;
 }
 
+/**
+ * Requests the HTTP parser refuses get the same answer over TLS as fastify gives in plain HTTP (head over 16 KiB: 431,
+ * malformed: 400). Node's fallback stays silent on a TLS socket (the handshake already wrote bytes), and fastify's
+ * handler destroys the socket before encrypted bytes can leave: here the answer is flushed, then the socket closed.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  // The parser reports again for every later chunk of the same request: the first answer stands.
+  if (error.code === 'ECONNRESET' || socket.destroyed || !socket.writable) return;
+  const [status, message] =
+    error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Exceeded maximum allowed HTTP header size'] : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Client Timeout'] : [400, 'Client Error'];
+  const reason = STATUS_CODES[status] ?? 'Error';
+  const body = JSON.stringify({ error: reason, message, statusCode: status });
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`);
+  setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
+}
+
 export interface Listener {
   address(): AddressInfo;
   /** Stops accepting, then ends every open connection. */
@@ -45,6 +62,7 @@ export async function listen(app: FastifyInstance, options: { host: string; port
   const plain = app.server;
   const secure = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, (request, response) => plain.emit('request', request, response)) : undefined;
   secure?.on('upgrade', (request, socket, head) => plain.emit('upgrade', request, socket, head));
+  secure?.on('clientError', answerClientError);
   // Requests arriving over TLS must not hang the plain server's timeouts: both share fastify's handler only.
 
   const sockets = new Set<Socket>();
