@@ -1,10 +1,11 @@
-// One clear line for each way a client command can fail: the server out of reach, credentials or admin key refused.
+// One clear line for each way a client command can fail: the server out of reach, credentials or admin key refused, a file.
 
 import { CallControlError, ConnectionError, SimError } from '../client/errors.js';
+import { FileError } from './files.js';
 
 /** The line to print (without the `switchboard: ` prefix) for an error a client command may meet, or undefined. */
 export function explainClientError(error: unknown): string | undefined {
-  if (error instanceof ConnectionError) return error.message;
+  if (error instanceof ConnectionError || error instanceof FileError) return error.message;
   if (error instanceof CallControlError) {
     if (error.request === 'POST /connect/token') {
       if (error.reason === 'invalid_client') return 'the server refused the client credentials (invalid_client)';

@@ -2,7 +2,7 @@
 
 import { parseEntity } from '../client/entities.js';
 import { EventType, type EventFrame } from '../client/events.js';
-import type { SimBehaviour, SimParty } from '../client/sim.js';
+import type { SimBehaviour, SimMediaBehaviour, SimParty } from '../client/sim.js';
 import type { Participant } from '../client/types.js';
 
 /** Columns padded to their widest cell, two spaces apart, no trailing spaces. */
@@ -42,6 +42,24 @@ export function describeBehaviour(behaviour: SimBehaviour | null): string {
       return 'rejects';
     default:
       return behaviour.kind;
+  }
+}
+
+/** `silence`, `echo after 60 ms`, `tone 350 + 440 Hz at -13 dBm0`, `wav /srv/hold.wav (looped)`. */
+export function describeMedia(media: SimMediaBehaviour): string {
+  switch (media.kind) {
+    case 'silence':
+      return 'silence';
+    case 'echo':
+      return media.delayMs === undefined ? 'echo' : `echo after ${media.delayMs} ms`;
+    case 'tone':
+      return `tone ${[media.frequencyHz].flat().join(' + ')} Hz${media.levelDbm0 === undefined ? '' : ` at ${media.levelDbm0} dBm0`}`;
+    case 'wav':
+      return `wav ${media.path}${media.loop ? ' (looped)' : ''}`;
+    default: {
+      const unknown: never = media;
+      return (unknown as { kind: string }).kind;
+    }
   }
 }
 

@@ -5,6 +5,8 @@ import { ConfigError } from '../config/load.js';
 import { DNS_USAGE, dns } from './commands/dns.js';
 import { EVENTS_USAGE, events } from './commands/events.js';
 import { ANSWER_USAGE, CALL_USAGE, DTMF_USAGE, HANGUP_USAGE, STATE_USAGE, answer, call, dtmf, hangup, state } from './commands/sim.js';
+import { MEDIA_USAGE, PLAY_USAGE, RECORD_USAGE, media, play, record } from './commands/sim-audio.js';
+import { STREAM_USAGE, stream } from './commands/stream.js';
 import { TOKEN_USAGE, token } from './commands/token.js';
 import { explainClientError } from './errors.js';
 import { CONNECTION_HELP } from './options.js';
@@ -34,6 +36,10 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   hangup: { run: hangup, usage: HANGUP_USAGE },
   dtmf: { run: dtmf, usage: DTMF_USAGE },
   state: { run: state, usage: STATE_USAGE },
+  play: { run: play, usage: PLAY_USAGE },
+  record: { run: record, usage: RECORD_USAGE },
+  media: { run: media, usage: MEDIA_USAGE },
+  stream: { run: stream, usage: STREAM_USAGE },
 };
 
 export async function main(argv: string[]): Promise<number> {

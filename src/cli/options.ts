@@ -21,7 +21,7 @@ export const CONNECTION_HELP = `Connection (flags over environment):
   --url URL              SWITCHBOARD_URL            (default ${DEFAULT_URL})
   --client-id ID         SWITCHBOARD_CLIENT_ID      (default ${DEFAULT_CLIENT_ID})
   --client-secret KEY    SWITCHBOARD_CLIENT_SECRET  (or SWITCHBOARD_DEMO_SECRET)
-  --admin-key KEY        SWITCHBOARD_ADMIN_KEY      (for call, answer, hangup, dtmf, state)
+  --admin-key KEY        SWITCHBOARD_ADMIN_KEY      (for call, answer, hangup, dtmf, state, play, record, media)
   --json                 print JSON instead of tables`;
 
 export interface ConnectionSettings {
@@ -65,27 +65,44 @@ export function simClient(settings: ConnectionSettings): SimClient {
 }
 
 export interface ParsedCommand {
-  /** Command-specific string flags, as given. */
+  /** Command-specific flags, as given (strings, or true for a boolean flag that is present). */
   values: Record<string, string | boolean | undefined>;
   positionals: string[];
   settings: ConnectionSettings;
 }
 
+/** A command-specific flag: a string value, or a boolean switch; `short` is its one-letter form (`-o`). */
+export type FlagSpec = { type: 'string' | 'boolean'; short?: string };
+
 /**
- * Parses a client command's arguments: the connection flags plus `flags`, and exactly the positionals named.
- * Throws UsageError (or parseArgs' TypeError) on anything else.
+ * Parses a client command's arguments: the connection flags plus `flags`, the positionals named, then at most the
+ * optional ones. Throws UsageError (or parseArgs' TypeError) on anything else.
  */
-export function parseCommand(argv: string[], flags: Record<string, { type: 'string' }>, positionalNames: string[]): ParsedCommand {
+export function parseCommand(argv: string[], flags: Record<string, FlagSpec>, positionalNames: string[], optionalNames: string[] = []): ParsedCommand {
   const { values, positionals } = parseArgs({ args: argv, options: { ...CONNECTION_FLAGS, ...flags }, strict: true, allowPositionals: true });
+  const most = positionalNames.length + optionalNames.length;
   if (positionals.length < positionalNames.length) throw new UsageError(`missing ${positionalNames.slice(positionals.length).join(' and ')}`);
-  if (positionals.length > positionalNames.length) throw new UsageError(`unexpected argument '${positionals[positionalNames.length]}'`);
+  if (positionals.length > most) throw new UsageError(`unexpected argument '${positionals[most]}'`);
   return { values: values as ParsedCommand['values'], positionals, settings: connectionSettings(values as ConnectionValues, process.env) };
+}
+
+/** A string flag's value, or undefined when it was not given. */
+export function stringFlag(values: ParsedCommand['values'], key: string): string | undefined {
+  const value = values[key];
+  return typeof value === 'string' ? value : undefined;
 }
 
 /** A party or participant id from the command line. */
 export function parseId(text: string, what: string): number {
   if (!/^[0-9]{1,10}$/.test(text) || Number(text) > 2_147_483_647) throw new UsageError(`${what} must be a participant id (a whole number), got '${text}'`);
   return Number(text);
+}
+
+/** A number flag (the server checks its range). */
+export function parseNumber(text: string, flag: string): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value)) throw new UsageError(`${flag} must be a number, got '${text}'`);
+  return value;
 }
 
 /** A whole number flag within bounds. */

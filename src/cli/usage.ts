@@ -9,11 +9,16 @@ Commands:
   token                 get an access token with the client credentials
   dns                   the DNs the application sees: devices and participants
   events [--count N]    tail the event socket, one line per frame
+  stream read DN ID     listen to a participant: raw PCM in real time, to -o FILE or stdout
+  stream write DN ID    speak as a participant: raw PCM from FILE or stdin, played at real time
   call FROM TO          place a call as an external caller or an extension's phone (/sim)
   answer PARTY          a ringing simulated party answers (/sim)
   hangup PARTY          a simulated party hangs up (/sim)
   dtmf PARTY DIGITS     a simulated party presses keys (/sim)
   state                 DNs, devices and behaviours, calls, the clock (/sim)
+  play PARTY FILE       a simulated party plays a WAV file (or --raw PCM, --tone, --dtmf) into its call (/sim)
+  record PARTY -o FILE  what a simulated party heard, as a WAV file (/sim)
+  media                 what simulated parties send: silence, echo, a tone or a WAV file (/sim)
 
 ${CONNECTION_HELP}
 

@@ -1,5 +1,7 @@
 // CallControlClient: a typed client of the 3CX V20 Call Control API (tokens, REST, events) with nothing Switchboard-specific.
 
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { WebSocket } from 'ws';
 import { CallControlError, fetchOrExplain, readBody, stringField } from './errors.js';
 import { devicePath, participantPath } from './entities.js';
@@ -177,47 +179,107 @@ export class CallControlClient {
     return new EventStream({ url: url.toString(), baseUrl: this.baseUrl, tokens: this.tokens, WebSocket: this.WebSocketImpl }, options);
   }
 
-  private async get<T>(path: string, options?: CallOptions): Promise<T> {
-    return (await this.send('GET', path, undefined, options)).body as T;
+  /**
+   * `GET /callcontrol/{dn}/participants/{id}/stream`: what the participant hears, as it arrives: raw PCM, signed
+   * 16-bit little-endian, 8000 Hz, mono (16,000 bytes/s). Resolves once the server has accepted the request, with a
+   * Node Readable of Buffer chunks (an async iterable) that ends when the participant leaves; `destroy()` it, `break`
+   * out of `for await`, or abort `signal` to stop listening. 404 (no such participant) and 424 `NotConnected` (it is
+   * still Ringing or Dialing: retry once it is Connected) throw {@link CallControlError}.
+   */
+  async readStream(dn: string, participantId: number, options: CallOptions = {}): Promise<Readable> {
+    const path = `${participantPath(dn, participantId)}/stream`;
+    const response = await this.authorized('GET', path, { accept: 'application/octet-stream' }, undefined, options.signal);
+    if (!response.ok || !response.body) throw await this.failure(response, `GET ${path}`);
+    return Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
   }
 
-  private async post(path: string, body: object, options?: CallOptions): Promise<ActionResult> {
-    const response = await this.send('POST', path, body, options);
-    return { ...(response.body as CallControlResult), status: response.status };
+  /**
+   * `POST /callcontrol/{dn}/participants/{id}/stream`: the participant speaks `audio` (raw PCM, signed 16-bit
+   * little-endian, 8000 Hz, mono; bytes are sent as they are, so a WAV header plays as a click). `audio` is the whole
+   * sound, or an async iterable of chunks (a Node Readable, a generator) uploaded as it yields them, chunked. The server
+   * plays it at real time; the promise resolves with its answer, which comes once the upload has played (the
+   * participant also gets a PromptPlaybackFinished event), when a newer upload replaces it, or when the participant
+   * leaves. A chunk source not exhausted by then is closed (its `return()` is called). Refusals (404, 424 `NotConnected`) throw {@link CallControlError}. A chunk source cannot
+   * be sent twice, so unlike other requests its 401 is not retried with a new token.
+   */
+  async writeStream(dn: string, participantId: number, audio: Uint8Array | AsyncIterable<Uint8Array>, options: CallOptions = {}): Promise<ActionResult> {
+    const path = `${participantPath(dn, participantId)}/stream`;
+    const headers = { accept: 'application/json', 'content-type': 'application/octet-stream' };
+    if (audio instanceof Uint8Array) return this.result(await this.authorized('POST', path, headers, audio, options.signal), `POST ${path}`);
+    const chunks = audio[Symbol.asyncIterator]();
+    try {
+      const response = await this.authorized('POST', path, headers, bodyStream(chunks), options.signal);
+      return await this.result(response, `POST ${path}`);
+    } finally {
+      // The answer came (or the request failed) before the source ran out: what it would still give is not wanted.
+      // Not awaited: a generator's return() waits for a next() the upload may have left pending.
+      chunks.return?.()?.catch(() => undefined);
+    }
   }
 
-  private async send(method: 'GET' | 'POST', path: string, body: object | undefined, options: CallOptions = {}): Promise<{ status: number; body: unknown }> {
-    const { signal } = options;
+  private async get<T>(path: string, options: CallOptions = {}): Promise<T> {
+    const response = await this.authorized('GET', path, { accept: 'application/json' }, undefined, options.signal);
+    if (!response.ok) throw await this.failure(response, `GET ${path}`);
+    return (await readBody(response)) as T;
+  }
+
+  private async post(path: string, body: object, options: CallOptions = {}): Promise<ActionResult> {
+    const headers = { accept: 'application/json', 'content-type': 'application/json; charset=utf-8' };
+    return this.result(await this.authorized('POST', path, headers, JSON.stringify(body), options.signal), `POST ${path}`);
+  }
+
+  /** A command's answer: the result body with its HTTP status (200 done, 202 pending); an error status throws. */
+  private async result(response: Response, request: string): Promise<ActionResult> {
+    if (!response.ok) throw await this.failure(response, request);
+    return { ...((await readBody(response)) as CallControlResult), status: response.status };
+  }
+
+  /**
+   * Sends a request with the bearer token. A 401 (revoked, expired early, or the clocks disagree) gets a new token
+   * and, when the body can be sent again, one retry.
+   */
+  private async authorized(method: 'GET' | 'POST', path: string, headers: Record<string, string>, body: string | Uint8Array | ReadableStream<Uint8Array> | undefined, signal: AbortSignal | undefined): Promise<Response> {
+    const streamed = body instanceof ReadableStream; // sent as it is read (chunked), so only once
     const attempt = async (token: string) =>
       fetchOrExplain(this.fetchImpl, this.baseUrl, `${this.baseUrl}${path}`, {
         method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          accept: 'application/json',
-          ...(body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        headers: { ...headers, authorization: `Bearer ${token}` },
+        ...(body === undefined ? {} : { body }),
+        ...(streamed ? { duplex: 'half' as const } : {}),
         ...(signal ? { signal } : {}),
       });
     let token = await this.tokens.get(signal);
     let response = await attempt(token);
     if (response.status === 401) {
-      // Revoked, expired early, or the clocks disagree: once, with a new token.
-      await response.body?.cancel();
       this.tokens.invalidate(token);
+      if (streamed) return response;
+      await response.body?.cancel();
       token = await this.tokens.get(signal);
       response = await attempt(token);
     }
-    const parsed = await readBody(response);
-    if (!response.ok) {
-      throw new CallControlError({
-        status: response.status,
-        reason: stringField(parsed, 'reason') ?? (response.statusText || `HTTP ${response.status}`),
-        reasontext: stringField(parsed, 'reasontext') ?? (typeof parsed === 'string' ? parsed.slice(0, 200) : ''),
-        body: parsed,
-        request: `${method} ${path}`,
-      });
-    }
-    return { status: response.status, body: parsed };
+    return response;
   }
+
+  /** The CallControlError for an error response (its body read). */
+  private async failure(response: Response, request: string): Promise<CallControlError> {
+    const parsed = await readBody(response);
+    return new CallControlError({
+      status: response.status,
+      reason: stringField(parsed, 'reason') ?? (response.statusText || `HTTP ${response.status}`),
+      reasontext: stringField(parsed, 'reasontext') ?? (typeof parsed === 'string' ? parsed.slice(0, 200) : ''),
+      body: parsed,
+      request,
+    });
+  }
+}
+
+/** A web stream pulling from `chunks` one at a time, as the upload can take them (fetch's back-pressure reaches the source). */
+function bodyStream(chunks: AsyncIterator<Uint8Array>): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = await chunks.next();
+      if (next.done) controller.close();
+      else controller.enqueue(next.value);
+    },
+  });
 }

@@ -9,6 +9,7 @@ export type {
   PartyActionResult,
   PlaceCallRequest,
   PlaceCallResult,
+  PlayAudioResult,
   RegisterDeviceRequest,
   SimBehaviour,
   SimCall,
@@ -16,8 +17,11 @@ export type {
   SimClock,
   SimDevice,
   SimDn,
+  SimMediaBehaviour,
+  SimMediaState,
   SimParticipant,
   SimParty,
+  SimSound,
   SimState,
 } from './sim.js';
 export { CallControlError, ConnectionError, SimError } from './errors.js';

@@ -122,6 +122,42 @@ export interface RegisterDeviceRequest {
   behaviour?: SimBehaviour;
 }
 
+/**
+ * A sound a party plays with {@link SimClient.playAudio}: a WAV file (any rate, depth and channels), raw PCM (signed
+ * 16-bit little-endian, 8000 Hz, mono), a tone (one frequency or two, in Hz, for `ms`, at `levelDbm0` per frequency),
+ * or key presses as in-band DTMF tones.
+ */
+export type SimSound =
+  | { wav: Uint8Array }
+  | { pcm: Uint8Array }
+  | { tone: number | number[]; ms: number; levelDbm0?: number }
+  | { dtmf: string; toneMs?: number; gapMs?: number };
+
+export interface PlayAudioResult {
+  party: SimParty;
+  /** How long the sound plays, in ms. */
+  durationMs: number;
+}
+
+/**
+ * What a simulated party sends into its calls unless told to play something: silence (the default); echo (what it
+ * hears, `delayMs` later, default 60); a tone (one frequency or two, at `levelDbm0`, default -13); a WAV file on the
+ * server (once, or looped).
+ */
+export type SimMediaBehaviour =
+  | { kind: 'silence' }
+  | { kind: 'echo'; delayMs?: number }
+  | { kind: 'tone'; frequencyHz: number | number[]; levelDbm0?: number }
+  | { kind: 'wav'; path: string; loop?: boolean };
+
+export interface SimMediaState {
+  /** What parties without their own behaviour send. */
+  default: SimMediaBehaviour;
+  /** By external number. */
+  numbers: Record<string, SimMediaBehaviour>;
+  devices: { dn: string; deviceId: string; media: SimMediaBehaviour }[];
+}
+
 export interface SimClientOptions {
   /** Switchboard's base URL, e.g. `http://127.0.0.1:5001`. */
   baseUrl: string;
@@ -219,6 +255,47 @@ export class SimClient {
     return this.send('PUT', `/sim/routepoints/${encodeURIComponent(dn)}`, settings);
   }
 
+  /**
+   * The party (Connected) plays a sound into its call, in place of its media behaviour, until the sound ends; a newer
+   * sound replaces it. It plays on the server's clock: with a fake clock, as `advanceClock` moves time.
+   */
+  async playAudio(id: number, sound: SimSound): Promise<PlayAudioResult> {
+    const path = `/sim/parties/${id}/audio`;
+    if (!('wav' in sound || 'pcm' in sound)) return this.send('POST', path, sound);
+    const file = 'wav' in sound ? { body: sound.wav, contentType: 'audio/wav' } : { body: sound.pcm, contentType: 'application/octet-stream' };
+    return (await readBody(await this.request('POST', path, { ...file, accept: 'application/json' }))) as PlayAudioResult;
+  }
+
+  /**
+   * Everything the party heard since it connected (also after it left, for the most recent parties): a WAV file (8 kHz
+   * mono 16-bit), or with `format: 'raw'` the bare PCM (signed 16-bit little-endian).
+   */
+  async recording(id: number, options: { format?: 'wav' | 'raw' } = {}): Promise<Buffer> {
+    const query = options.format === undefined ? '' : `?format=${options.format}`;
+    const response = await this.request('GET', `/sim/parties/${id}/recording${query}`, { accept: options.format === 'raw' ? 'application/octet-stream' : 'audio/wav' });
+    return Buffer.from(await response.arrayBuffer());
+  }
+
+  /** The media behaviours in force: the default, per external number, per phone. */
+  media(): Promise<SimMediaState> {
+    return this.send('GET', '/sim/media');
+  }
+
+  /** What parties without a behaviour of their own send, in calls connected from now on. */
+  setDefaultMedia(media: SimMediaBehaviour): Promise<{ media: SimMediaBehaviour }> {
+    return this.send('PUT', '/sim/media/default', media);
+  }
+
+  /** What an external number sends, in calls connected from now on. */
+  setNumberMedia(number: string, media: SimMediaBehaviour): Promise<{ number: string; media: SimMediaBehaviour }> {
+    return this.send('PUT', `/sim/media/numbers/${encodeURIComponent(number)}`, media);
+  }
+
+  /** What an extension's phone sends, in calls connected from now on. */
+  setDeviceMedia(dn: string, deviceId: string, media: SimMediaBehaviour): Promise<{ dn: string; deviceId: string; media: SimMediaBehaviour }> {
+    return this.send('PUT', `/sim/media/devices/${encodeURIComponent(dn)}/${encodeURIComponent(deviceId)}`, media);
+  }
+
   clock(): Promise<SimClock> {
     return this.send('GET', '/sim/clock');
   }
@@ -233,21 +310,25 @@ export class SimClient {
     return this.send('POST', '/sim/reset');
   }
 
-  private async send<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: object): Promise<T> {
+  private async send<T>(method: Method, path: string, body?: object): Promise<T> {
+    const json = body === undefined ? {} : { body: JSON.stringify(body), contentType: 'application/json' };
+    return (await readBody(await this.request(method, path, { ...json, accept: 'application/json' }))) as T;
+  }
+
+  /** Sends a request with the admin key; a refusal throws SimError. */
+  private async request(method: Method, path: string, init: { body?: string | Uint8Array; contentType?: string; accept: string }): Promise<Response> {
     const response = await fetchOrExplain(this.fetchImpl, this.baseUrl, `${this.baseUrl}${path}`, {
       method,
-      headers: {
-        authorization: `Bearer ${this.adminKey}`,
-        accept: 'application/json',
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      headers: { authorization: `Bearer ${this.adminKey}`, accept: init.accept, ...(init.contentType === undefined ? {} : { 'content-type': init.contentType }) },
+      ...(init.body === undefined ? {} : { body: init.body }),
     });
-    const parsed = await readBody(response);
     if (!response.ok) {
+      const parsed = await readBody(response);
       const error = stringField(parsed, 'error') ?? (response.statusText || `HTTP ${response.status}`);
       throw new SimError(response.status, error, stringField(parsed, 'message') ?? `${method} ${path}: ${response.status} ${error}`);
     }
-    return parsed as T;
+    return response;
   }
 }
+
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';

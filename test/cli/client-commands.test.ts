@@ -5,17 +5,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { decodeJwtClaims, EventType, type EventFrame } from '../../src/client/index.js';
-import { ADMIN_KEY, closedPort, DEMO_SECRET, startE2e } from '../client/harness.js';
+import { ADMIN_KEY, closedPort, DEMO_SECRET, runCli as run, startE2e } from '../client/harness.js';
 import { startCli } from '../helpers/cli.js';
 
 const DOC = join(import.meta.dirname, '../../docs/cli.md');
-
-/** Runs the CLI to its end. */
-async function run(args: string[], env: Record<string, string> = {}) {
-  const cli = startCli(args, env);
-  const { code } = await cli.exited;
-  return { code, stdout: cli.stdout(), stderr: cli.stderr() };
-}
 
 /** The ```text block after the dns marker of docs/cli.md. */
 function documentedDns(): string {
@@ -201,6 +194,6 @@ describe('switchboard client commands', { concurrency: 4 }, () => {
     );
     const help = await run(['help']);
     assert.equal(help.code, 0);
-    for (const command of ['serve', 'token', 'dns', 'events', 'call', 'answer', 'hangup', 'dtmf', 'state']) assert.match(help.stdout, new RegExp(`^  ${command}\\b`, 'm'));
+    for (const command of ['serve', 'token', 'dns', 'events', 'stream read', 'stream write', 'call', 'answer', 'hangup', 'dtmf', 'state', 'play', 'record', 'media']) assert.match(help.stdout, new RegExp(`^  ${command}\\b`, 'm'));
   });
 });

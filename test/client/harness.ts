@@ -5,10 +5,14 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
+import assert from 'node:assert/strict';
 import { CallControlClient, SimClient, type CallControlClientOptions, type EventStream, type EventStreamOptions } from '../../src/client/index.js';
 import { demoConfig } from '../../src/config/demo.js';
 import type { PbxConfig } from '../../src/config/types.js';
+import { mediaEngineOf } from '../../src/media/engine.js';
 import { startServer, type RunningServer } from '../../src/server.js';
+import { until } from '../helpers/api.js';
+import { startCli } from '../helpers/cli.js';
 
 export const DEMO_SECRET = 'e2e-demo-secret';
 export const ADMIN_KEY = 'e2e-admin-key-0123456789';
@@ -81,4 +85,43 @@ export function countingFetch(): { fetch: typeof fetch; calls: { request: string
       return response;
     },
   };
+}
+
+/**
+ * Moves the fake clock `ms` forward, `stepMs` per request: audio is made frame by frame as time moves, and each step's
+ * frames reach stream readers before the next step makes more (a reader more than 1 s behind would lose audio).
+ */
+export async function advanceInSteps(sim: SimClient, ms: number, stepMs = 100): Promise<void> {
+  for (let done = 0; done < ms; done += stepMs) await sim.advanceClock(Math.min(stepMs, ms - done));
+}
+
+/** Resolves once the server holds `bytes` of stream uploads waiting to play (the fake clock has not moved since they came). */
+export async function untilUploaded(e: E2eServer, bytes: number): Promise<void> {
+  const media = mediaEngineOf(e.server.pbx);
+  if (!media) throw new Error('the server runs no media engine');
+  await until(() => media.stats().uploadBufferedBytes === bytes, `${bytes} bytes of upload arrived`);
+}
+
+/** Runs the `switchboard` command to its end. */
+export async function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const cli = startCli(args, env);
+  const { code } = await cli.exited;
+  return { code, stdout: cli.stdout(), stderr: cli.stderr() };
+}
+
+/** An external caller rings Alice (100), who answers after 1 s of fake time. */
+export async function callAlice(sim: SimClient, from = '+15557654321'): Promise<{ callerId: number; aliceId: number }> {
+  const placed = await sim.placeCall({ from, to: '100' });
+  await sim.advanceClock(1000);
+  const alice = (await sim.parties()).find((party) => party.callId === placed.callId && party.dn === '100');
+  assert.equal(alice?.status, 'Connected');
+  return { callerId: placed.partyId, aliceId: alice.id };
+}
+
+/** An external caller dials the demo application's DID; route point 800 answers at once (unless told not to). */
+export async function callApp(e: E2eServer, from = '+15557654321'): Promise<{ callerId: number; appId: number }> {
+  const placed = await e.sim.placeCall({ from, to: '+15550100' });
+  const participant = (await e.app().listParticipants('800')).find((p) => p.callid === placed.callId);
+  assert.ok(participant, 'route point 800 was offered the call');
+  return { callerId: placed.partyId, appId: participant.id };
 }

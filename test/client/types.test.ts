@@ -4,13 +4,16 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Static } from 'typebox';
 import type { ResultBody, TokenResponseType, WireDevice, WireDnInfo, WireParticipant } from '../../src/api/schemas.js';
-import type { CallControlResult, Device, DnInfo, NumberResult, Participant, PlaceCallResult, SimDevice, SimState, TokenResponse } from '../../src/client/index.js';
+import type { CallControlResult, Device, DnInfo, NumberResult, Participant, PlaceCallResult, SimDevice, SimMediaBehaviour, SimState, TokenResponse } from '../../src/client/index.js';
+import type { MediaBehaviourSchema } from '../../src/sim/audio.js';
 import type { NumberResult as NumberResultSchema, PlaceCallResult as PlaceCallResultSchema, SimDeviceSchema, SimStateSchema } from '../../src/sim/schemas.js';
 
 /** true only when A and B are the same type (each assignable to the other is not enough for optional fields). */
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 /** Mutual assignability, for schema types that differ only in how they are spelled (string enums, literals). */
 type Mutual<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+/** A is assignable to B (the SDK's precise union against a schema that is one object with optional fields). */
+type Assignable<A, B> = [A] extends [B] ? true : false;
 
 test('wire and /sim types match the server schemas', () => {
   const checks: true[] = [
@@ -23,6 +26,9 @@ test('wire and /sim types match the server schemas', () => {
     true satisfies Mutual<SimDevice, Static<typeof SimDeviceSchema>>,
     true satisfies Mutual<PlaceCallResult, Static<typeof PlaceCallResultSchema>>,
     true satisfies Mutual<NumberResult, Static<typeof NumberResultSchema>>,
+    // Every media behaviour the SDK can send is one the server accepts, and the SDK knows every kind there is.
+    true satisfies Assignable<SimMediaBehaviour, Static<typeof MediaBehaviourSchema>>,
+    true satisfies Equal<SimMediaBehaviour['kind'], Static<typeof MediaBehaviourSchema>['kind']>,
   ];
   assert.ok(checks.every(Boolean)); // the real check is the compiler's
 });

@@ -2,7 +2,7 @@
 
 import type { SimState } from '../../client/sim.js';
 import { describeBehaviour, describeParty, table } from '../format.js';
-import { parseCommand, parseCount, parseId, simClient } from '../options.js';
+import { parseCommand, parseCount, parseId, simClient, stringFlag } from '../options.js';
 
 export const CALL_USAGE = `Usage: switchboard call FROM TO [--caller-name NAME] [--did DID] [--device DEVICE-ID] [--json]
   FROM an external number calls in through the trunk (TO: a DID or an internal number),
@@ -15,13 +15,9 @@ export const STATE_USAGE = 'Usage: switchboard state [--json]   (DNs, devices an
 export async function call(argv: string[]): Promise<number> {
   const { values, positionals, settings } = parseCommand(argv, { 'caller-name': { type: 'string' }, did: { type: 'string' }, device: { type: 'string' } }, ['FROM', 'TO']);
   const [from, to] = positionals as [string, string];
-  const optional = (key: string) => {
-    const value = values[key];
-    return typeof value === 'string' ? value : undefined;
-  };
-  const callerName = optional('caller-name');
-  const did = optional('did');
-  const device = optional('device');
+  const callerName = stringFlag(values, 'caller-name');
+  const did = stringFlag(values, 'did');
+  const device = stringFlag(values, 'device');
   const placed = await simClient(settings).placeCall({ from, to, ...(callerName === undefined ? {} : { callerName }), ...(did === undefined ? {} : { did }), ...(device === undefined ? {} : { device }) });
   console.log(settings.json ? JSON.stringify(placed) : `call ${placed.callId}, ${describeParty(placed.partyId, placed.party)}`);
   return 0;
