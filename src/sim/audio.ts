@@ -29,8 +29,8 @@ const Frequency = Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: SAMPLE_RA
 const Frequencies = Type.Union([Frequency, Type.Array(Frequency, { minItems: 1, maxItems: 2 })], { description: 'One frequency, or two for a dual tone, in Hz (below 4000).' });
 const Level = Type.Number({ minimum: -60, maximum: 3, description: 'dBm0 per frequency.' });
 
-const ToneAudio = Type.Object({ tone: Frequencies, ms: Type.Integer({ minimum: 1, maximum: LONGEST_SOUND_MS }), levelDbm0: Type.Optional(Level) }, { additionalProperties: false });
-const DtmfAudio = Type.Object(
+export const ToneAudio = Type.Object({ tone: Frequencies, ms: Type.Integer({ minimum: 1, maximum: LONGEST_SOUND_MS }), levelDbm0: Type.Optional(Level) }, { additionalProperties: false });
+export const DtmfAudio = Type.Object(
   {
     dtmf: Type.String({ minLength: 1, maxLength: 64, pattern: '^[0-9*#A-Da-d]+$' }),
     toneMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
@@ -63,7 +63,7 @@ const PartyParams = Type.Object({ id: Type.String() });
 const NumberParams = Type.Object({ number: Type.String({ pattern: '^\\+?[0-9]{1,32}$' }) });
 const DeviceParams = Type.Object({ dn: Type.String(), deviceid: Type.String() });
 const RecordingQuery = Type.Object({ format: Type.Optional(Type.Union([Type.Literal('wav'), Type.Literal('raw')], { description: 'wav (default) or raw s16le PCM.' })) });
-const PlayResult = Type.Object({ party: SimPartySchema, durationMs: Type.Number({ description: 'How long the audio plays, in ms.' }) });
+export const PlayResult = Type.Object({ party: SimPartySchema, durationMs: Type.Number({ description: 'How long the audio plays, in ms.' }) });
 
 function toWire(media: PartyMedia): MediaBehaviourBody {
   return media.kind === 'tone' ? { kind: 'tone', frequencyHz: media.frequenciesHz, levelDbm0: media.levelDbm0 } : media;
@@ -136,6 +136,13 @@ function soundOf(request: FastifyRequest): { source: AudioSource; samples: numbe
   );
 }
 
+/** GET /sim/media. */
+export const MediaState = Type.Object({
+  default: MediaBehaviourSchema,
+  numbers: Type.Record(Type.String(), MediaBehaviourSchema),
+  devices: Type.Array(Type.Object({ dn: Type.String(), deviceId: Type.String(), media: MediaBehaviourSchema })),
+});
+
 /**
  * Registers the audio routes of /sim in the scope of the other /sim routes (same admin key check, same errors), and
  * makes POST /sim/reset also forget media behaviours and kept recordings.
@@ -201,12 +208,6 @@ export function registerSimAudioRoutes(app: ApiInstance, context: SimContext & {
       return reply.type('audio/wav').send(encodeWav8kMono(recording.pcm));
     },
   );
-
-  const MediaState = Type.Object({
-    default: MediaBehaviourSchema,
-    numbers: Type.Record(Type.String(), MediaBehaviourSchema),
-    devices: Type.Array(Type.Object({ dn: Type.String(), deviceId: Type.String(), media: MediaBehaviourSchema })),
-  });
 
   app.get('/media', { schema: { ...SIM_DOC, summary: 'Media behaviours: the default, per external number, per phone', response: { 200: MediaState, ...errors(401) } } }, async () => {
     const state = store.describe();

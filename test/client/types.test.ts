@@ -4,8 +4,22 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Static } from 'typebox';
 import type { ResultBody, TokenResponseType, WireDevice, WireDnInfo, WireParticipant } from '../../src/api/schemas.js';
-import type { CallControlResult, Device, DnInfo, NumberResult, Participant, PlaceCallResult, SimDevice, SimMediaBehaviour, SimState, TokenResponse } from '../../src/client/index.js';
-import type { MediaBehaviourSchema } from '../../src/sim/audio.js';
+import type {
+  CallControlResult,
+  Device,
+  DnInfo,
+  NumberResult,
+  Participant,
+  PlaceCallResult,
+  PlayAudioResult,
+  SimDevice,
+  SimMediaBehaviour,
+  SimMediaState,
+  SimSound,
+  SimState,
+  TokenResponse,
+} from '../../src/client/index.js';
+import type { DtmfAudio, MediaBehaviourSchema, MediaState, PlayResult, ToneAudio } from '../../src/sim/audio.js';
 import type { NumberResult as NumberResultSchema, PlaceCallResult as PlaceCallResultSchema, SimDeviceSchema, SimStateSchema } from '../../src/sim/schemas.js';
 
 /** true only when A and B are the same type (each assignable to the other is not enough for optional fields). */
@@ -29,6 +43,11 @@ test('wire and /sim types match the server schemas', () => {
     // Every media behaviour the SDK can send is one the server accepts, and the SDK knows every kind there is.
     true satisfies Assignable<SimMediaBehaviour, Static<typeof MediaBehaviourSchema>>,
     true satisfies Equal<SimMediaBehaviour['kind'], Static<typeof MediaBehaviourSchema>['kind']>,
+    // /sim audio: what the SDK sends as JSON is what the server accepts, and what it reads back is what the server sends.
+    true satisfies Equal<Exclude<SimSound, { wav: Uint8Array } | { pcm: Uint8Array }>, Static<typeof ToneAudio> | Static<typeof DtmfAudio>>,
+    true satisfies Mutual<PlayAudioResult, Static<typeof PlayResult>>,
+    true satisfies Assignable<SimMediaState, Static<typeof MediaState>>,
+    true satisfies Equal<keyof SimMediaState, keyof Static<typeof MediaState>>,
   ];
   assert.ok(checks.every(Boolean)); // the real check is the compiler's
 });
