@@ -127,6 +127,25 @@ describe('switchboard audio commands', { concurrency: 4 }, () => {
     assert.ok(indexOf(pcm(await e.sim.recording(callerId, { format: 'raw' })), prompt) >= 0, 'the caller heard the file, sample for sample');
   });
 
+  test('stream write -: the participant speaks what arrives on standard input, in pieces, until it ends', async (t) => {
+    const e = await startE2e(t, { fakeClock: true });
+    const speech = pattern(8000, 5);
+    const bytes = bytesFromSamples(speech);
+    const { callerId, appId } = await callApp(e);
+    const cli = startCli(['stream', 'write', '800', String(appId), '-'], { SWITCHBOARD_URL: e.url, SWITCHBOARD_CLIENT_SECRET: DEMO_SECRET }, { stdin: true });
+    await cli.waitFor(new RegExp(`^Sending stdin to participant ${appId} on 800`, 'm'), 'stderr');
+    const stdin = cli.child.stdin!;
+    for (let at = 0; at < bytes.length; at += 3000) stdin.write(bytes.subarray(at, at + 3000)); // odd-sized pieces
+    stdin.end();
+    await untilUploaded(e, 16_000);
+    await advanceInSteps(e.sim, 1200);
+
+    const { code } = await cli.exited;
+    assert.equal(code, 0, cli.stderr());
+    assert.equal(cli.stdout(), `participant ${appId} on 800: the upload played to the end (16000 bytes)\n`);
+    assert.ok(indexOf(pcm(await e.sim.recording(callerId, { format: 'raw' })), speech) >= 0, 'the caller heard standard input, sample for sample');
+  });
+
   test('refusals exit 1 with one line: unknown participant, not Connected, unknown party, a file that cannot be read', async (t) => {
     const e = await startE2e(t, { fakeClock: true });
     const env = { SWITCHBOARD_URL: e.url, SWITCHBOARD_CLIENT_SECRET: DEMO_SECRET, SWITCHBOARD_ADMIN_KEY: ADMIN_KEY };

@@ -28,10 +28,17 @@ export interface Cli {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts the CLI in a temp folder (the demo keeps its data folder in the working directory, never the repository). */
-export function startCli(args: string[], env: Record<string, string> = {}): Cli {
+/**
+ * Starts the CLI in a temp folder (the demo keeps its data folder in the working directory, never the repository).
+ * With `stdin: true` the test writes the command's standard input (`child.stdin`); otherwise it has none.
+ */
+export function startCli(args: string[], env: Record<string, string> = {}, options: { stdin?: boolean } = {}): Cli {
   const cwd = mkdtempSync(join(tmpdir(), 'switchboard-cli-'));
-  const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], { cwd, env: { ...process.env, ...CLEAN_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], {
+    cwd,
+    env: { ...process.env, ...CLEAN_ENV, ...env },
+    stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+  });
   const text = { stdout: '', stderr: '' };
   const wakers = new Set<() => void>();
   const wake = () => wakers.forEach((w) => w());
