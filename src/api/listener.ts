@@ -24,8 +24,16 @@ function replaying(socket: Socket, head: Buffer): Duplex {
   socket.on('data', (data: Buffer) => {
     if (!duplex.push(data)) socket.pause();
   });
-  socket.on('end', () => duplex.push(null));
-  socket.on('close', () => duplex.destroy());
+  let ended = false;
+  socket.on('end', () => {
+    ended = true;
+    duplex.push(null);
+  });
+  // After a clean end, what was pushed is still to be read by TLS (a client may send a request and close at once):
+  // destroying now would drop it. The duplex ends by itself once read. Without an end, the connection broke.
+  socket.on('close', () => {
+    if (!ended) duplex.destroy();
+  });
   socket.on('error', (error) => duplex.destroy(error));
   return duplex;
 }
