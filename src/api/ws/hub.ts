@@ -14,6 +14,21 @@ export interface EventSocket {
   terminate(): void;
 }
 
+/** ws.WebSocket's send with options: a Buffer sent as a text frame. */
+interface WsSend {
+  send(data: Buffer, options: { binary: boolean }): void;
+}
+
+const TEXT_FRAME = { binary: false };
+
+/**
+ * Whether `socket` is a ws.WebSocket (it has the TCP socket in `_socket`): the hub then sends it the frame as UTF-8
+ * bytes encoded once per event (ws would encode the string again for every connection). Test doubles get the string.
+ */
+function isWsSocket(socket: EventSocket): boolean {
+  return (socket as { _socket?: unknown })._socket !== undefined;
+}
+
 export interface HubOptions {
   /** Bytes queued on one connection beyond which it counts as not reading and is closed. */
   maxBufferedBytes: number;
@@ -49,6 +64,8 @@ export interface Connection {
 export class EventHub {
   private readonly connections = new Set<Connection>();
   private readonly monitors = new Set<(frame: MonitoredFrame) => void>();
+  /** Connections on a ws.WebSocket (sent bytes encoded once per event). */
+  private readonly wsConnections = new WeakSet<Connection>();
   private sequence = 0;
   private framesSent = 0;
   private readonly unsubscribe: () => void;
@@ -63,6 +80,7 @@ export class EventHub {
   add(app: ApplicationConfig, socket: EventSocket, token: string): Connection {
     const connection: Connection = { app, socket, token, dns: new Set(visibleDns(this.pbx, app)), closed: false };
     this.connections.add(connection);
+    if (isWsSocket(socket)) this.wsConnections.add(connection);
     return connection;
   }
 
@@ -116,17 +134,19 @@ export class EventHub {
     const wire = toWireEvent(event);
     if (!wire) return;
     let text: string | undefined;
+    let bytes: Buffer | undefined; // the text as UTF-8, encoded once for every connection
     for (const connection of this.connections) {
       if (!connection.dns.has(wire.dn)) continue;
       text ??= encodeFrame(++this.sequence, wire.eventType, wire.entity, wire.attachedData);
-      this.deliver(connection, text);
+      if (this.wsConnections.has(connection)) bytes ??= Buffer.from(text);
+      this.deliver(connection, text, bytes);
     }
     if (this.monitors.size === 0) return;
     const frame: MonitoredFrame = { sequence: text === undefined ? ++this.sequence : this.sequence, ...wire };
     for (const listener of this.monitors) listener(frame);
   }
 
-  private deliver(connection: Connection, text: string): void {
+  private deliver(connection: Connection, text: string, bytes?: Buffer): void {
     if (connection.closed) return;
     if (connection.socket.bufferedAmount > this.options.maxBufferedBytes) {
       // The client stopped reading: cut it off rather than let its queue grow without bound.
@@ -135,7 +155,11 @@ export class EventHub {
       connection.socket.terminate();
       return;
     }
-    connection.socket.send(text);
+    if (this.wsConnections.has(connection)) {
+      (connection.socket as unknown as WsSend).send(bytes ?? Buffer.from(text), TEXT_FRAME);
+    } else {
+      connection.socket.send(text);
+    }
     this.framesSent++;
   }
 }
