@@ -57,6 +57,8 @@ export const MAX_TOKEN_FAILURE_ENTRIES = 10_000;
 export const MAX_CLIENT_ID_CHARS = 64;
 /** Most fields a multipart token request may carry. */
 export const MAX_TOKEN_FORM_FIELDS = 16;
+/** Verified access tokens remembered so their signature is checked once (expiry and revocation are checked every time). */
+export const MAX_VERIFIED_TOKENS = 1024;
 /** Largest value of one multipart token request field, in bytes. */
 export const MAX_TOKEN_FIELD_BYTES = 4096;
 

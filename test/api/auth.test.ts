@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { SIGNING_KEY_FILE } from '../../src/api/auth/signing-key.js';
+import { MAX_VERIFIED_TOKENS } from '../../src/limits.js';
 import { createTestApp, enc, SECOND_APP, withSecondApplication, type ApiResponse, type TestApp } from '../helpers/api.js';
 
 function assertUnauthorized(response: ApiResponse, challenge: RegExp = /^Bearer /) {
@@ -94,6 +95,24 @@ describe('bearer authentication on /callcontrol', () => {
     const response = await t.get('/callcontrol', { token });
     assertUnauthorized(response);
     assert.match((response.json as { reasontext: string }).reasontext, /expired/);
+  });
+
+  test('verified tokens are remembered by their exact text only: an edited copy of an accepted token is refused; beyond the bound all still verify', async (ctx) => {
+    const t = await createTestApp(ctx);
+    const token = await t.token();
+    assert.equal((await t.get('/callcontrol', { token })).status, 200);
+    const [header, payload, signature] = token.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
+    const edited = `${header}.${b64({ ...claims, exp: (claims['exp'] as number) + 3600 })}.${signature}`;
+    assertUnauthorized(await t.get('/callcontrol', { token: edited }));
+    assert.equal((await t.get('/callcontrol', { token })).status, 200, 'the original is still accepted');
+
+    const now = Math.floor(t.clock.now() / 1000);
+    const many = await Promise.all(
+      Array.from({ length: MAX_VERIFIED_TOKENS + 10 }, (_, i) => new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('800').setIssuedAt(now).setExpirationTime(now + 3600).setJti(`t${i}`).sign(signingKey(t))),
+    );
+    for (const each of many) assert.equal((await t.get('/callcontrol/800', { token: each })).status, 200);
+    assert.equal((await t.get('/callcontrol/800', { token: many[0]! })).status, 200, 'a token pushed out of memory verifies again from its signature');
   });
 
   test('signed with our key but for an application that is not configured: 401', async (ctx) => {

@@ -4,9 +4,18 @@ import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { jwtVerify, SignJWT, errors as joseErrors } from 'jose';
 import type { ApplicationConfig, PbxConfig } from '../../config/types.js';
 import type { Clock } from '../../core/clock.js';
+import { MAX_VERIFIED_TOKENS } from '../../limits.js';
 import { ApiError, ApiErrorCodes } from '../errors.js';
 
 const ALGORITHM = 'HS256';
+
+/** What a verified token says, kept so that its signature is checked once, not on every request. */
+interface VerifiedClaims {
+  subject: string | undefined;
+  tokenId: string | undefined;
+  /** `exp`, in seconds since the epoch. */
+  expiresAt: number;
+}
 
 function digest(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
@@ -19,6 +28,11 @@ function digest(text: string): Buffer {
 export class TokenService {
   /** Latest token id per client id (only when one live token per application is on); bounded by the applications. */
   private readonly latestTokenId = new Map<string, string>();
+  /**
+   * Tokens whose signature and claims were checked, oldest first (at most MAX_VERIFIED_TOKENS). Only what the
+   * signature covers is kept: expiry, revocation and the application are still checked on every request.
+   */
+  private readonly verified = new Map<string, VerifiedClaims>();
 
   constructor(
     private readonly config: PbxConfig,
@@ -60,21 +74,12 @@ export class TokenService {
    * or was replaced by a newer token under one live token per application.
    */
   async verify(token: string): Promise<ApplicationConfig> {
-    let subject: string | undefined;
-    let tokenId: string | undefined;
-    try {
-      const { payload } = await jwtVerify(token, this.key, {
-        algorithms: [ALGORITHM],
-        currentDate: new Date(this.clock.now()),
-        requiredClaims: ['sub', 'iat', 'exp', 'jti'],
-      });
-      subject = payload.sub;
-      tokenId = payload.jti;
-    } catch (error) {
-      if (error instanceof joseErrors.JWTExpired) throw new ApiError(ApiErrorCodes.UNAUTHORIZED, 'the access token has expired: request a new one at /connect/token');
-      if (error instanceof joseErrors.JOSEError) throw new ApiError(ApiErrorCodes.UNAUTHORIZED, 'the access token is not valid (bad signature, algorithm or claims)');
-      throw error;
+    const claims = this.verified.get(token) ?? (await this.checkSignature(token));
+    if (claims.expiresAt <= Math.floor(this.clock.now() / 1000)) {
+      this.verified.delete(token);
+      throw new ApiError(ApiErrorCodes.UNAUTHORIZED, 'the access token has expired: request a new one at /connect/token');
     }
+    const { subject, tokenId } = claims;
     const app = subject === undefined ? undefined : this.application(subject);
     if (!app) throw new ApiError(ApiErrorCodes.UNAUTHORIZED, `the access token names an application that is not configured ('${subject ?? ''}')`);
     if (this.config.server.oneLiveTokenPerApplication) {
@@ -83,5 +88,25 @@ export class TokenService {
       if (latest !== undefined && latest !== tokenId) throw new ApiError(ApiErrorCodes.UNAUTHORIZED, 'the access token was replaced by a newer one for this application');
     }
     return app;
+  }
+
+  /** Checks signature, algorithm and claims (jose), then remembers the token's claims. */
+  private async checkSignature(token: string): Promise<VerifiedClaims> {
+    let claims: VerifiedClaims;
+    try {
+      const { payload } = await jwtVerify(token, this.key, {
+        algorithms: [ALGORITHM],
+        currentDate: new Date(this.clock.now()),
+        requiredClaims: ['sub', 'iat', 'exp', 'jti'],
+      });
+      claims = { subject: payload.sub, tokenId: payload.jti, expiresAt: payload.exp ?? 0 };
+    } catch (error) {
+      if (error instanceof joseErrors.JWTExpired) throw new ApiError(ApiErrorCodes.UNAUTHORIZED, 'the access token has expired: request a new one at /connect/token');
+      if (error instanceof joseErrors.JOSEError) throw new ApiError(ApiErrorCodes.UNAUTHORIZED, 'the access token is not valid (bad signature, algorithm or claims)');
+      throw error;
+    }
+    if (this.verified.size >= MAX_VERIFIED_TOKENS) this.verified.delete(this.verified.keys().next().value as string);
+    this.verified.set(token, claims);
+    return claims;
   }
 }
