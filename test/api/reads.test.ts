@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { createTestApp, enc } from '../helpers/api.js';
+import { createTestApp, enc, SECOND_APP, withSecondApplication } from '../helpers/api.js';
 
 const PARTICIPANT_KEYS = [
   'id',
@@ -74,6 +74,31 @@ describe('DN info', () => {
     const slash = await t.get('/callcontrol/');
     assert.equal(slash.status, 200);
     assert.deepEqual(slash.json, (await t.get('/callcontrol')).json);
+  });
+
+  test('GET /callcontrol is the same bytes between changes, and shows every change at once, per application', async (ctx) => {
+    const t = await createTestApp(ctx, { configure: withSecondApplication });
+    const list = async (token?: string) => (await t.get('/callcontrol', token ? { token } : {})).text;
+    const participantsOf = (text: string, dn: string) => (JSON.parse(text) as { dn: string; participants: unknown[]; devices: unknown[] }[]).find((d) => d.dn === dn)!;
+    const before = await list();
+    assert.equal(await list(), before);
+
+    const caller = t.pbx.placeInboundCall({ from: '+15557654321', to: '+15550100' });
+    const during = await list();
+    assert.equal(participantsOf(during, '800').participants.length, 1, 'a new participant shows at once');
+    t.pbx.endpointHangup(caller.id);
+    assert.equal(await list(), before, 'and is gone once it left');
+
+    t.pbx.unregisterDevice('101', t.ids.bobSoft);
+    assert.equal(participantsOf(await list(), '101').devices.length, 1, 'an unregistered device is gone at once');
+
+    const other = await list(await t.newToken(SECOND_APP.clientId, SECOND_APP.secret));
+    assert.deepEqual(
+      (JSON.parse(other) as { dn: string }[]).map((d) => d.dn),
+      [SECOND_APP.clientId, ...SECOND_APP.monitor],
+      'each application gets its own list',
+    );
+    assert.equal(participantsOf(await list(), '101').devices.length, 1);
   });
 
   test('GET /callcontrol/{dn} for a DN that does not exist: 404 DnNotFound', async (ctx) => {
