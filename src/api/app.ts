@@ -3,7 +3,7 @@
 import swagger from '@fastify/swagger';
 import websocket from '@fastify/websocket';
 import swaggerUi from '@fastify/swagger-ui';
-import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import pino, { type DestinationStream } from 'pino';
 import type { LogLevel, PbxConfig } from '../config/types.js';
@@ -31,6 +31,7 @@ import { Metrics } from './metrics.js';
 import { logCallLifecycle, observeRequests, requestId } from './observe.js';
 import { addSecurityHeaders } from './security-headers.js';
 import { DEFAULT_STREAM_LIMITS, StreamQuota, type StreamLimits } from './stream-quota.js';
+import { validatorCompiler } from './validation.js';
 import { errorBody } from './wire.js';
 import { callControlRoutes } from './routes/callcontrol.js';
 import { tokenRoutes } from './routes/token.js';
@@ -108,7 +109,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       return reply.code(error.statusCode ?? 400).send({ statusCode: error.statusCode ?? 400, code: error.code, error: 'Bad Request', message: error.message });
     },
   });
-  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  app.setValidatorCompiler(validatorCompiler);
   addSecurityHeaders(app);
   // Requests still waiting for an outcome answer 202 at once instead of holding the close.
   app.addHook('preClose', async () => shutdown.abort());
