@@ -117,6 +117,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(swagger, { openapi: OPENAPI });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   const hub = new EventHub(pbx, { maxBufferedBytes: WS_MAX_BUFFERED_BYTES });
+  // Event frames are written in batches at the end of each event-loop turn; a response of the API first writes out the
+  // frames held so far, so the events an action caused reach the client before its answer (docs/events.md). /sim
+  // answers are not held to that: they stand for phones and callers, whose events come when they come.
+  app.addHook('onSend', (request, _reply, payload, done) => {
+    if (!request.url.startsWith('/sim')) hub.flush();
+    done(null, payload);
+  });
   const streams = new StreamQuota(options.streamLimits ?? DEFAULT_STREAM_LIMITS);
   const metrics = new Metrics({ pbx, hub, streams });
   observeRequests(app, metrics);

@@ -21,12 +21,20 @@ interface WsSend {
 
 const TEXT_FRAME = { binary: false };
 
+/** The TCP (or TLS) socket under a ws.WebSocket: written to in batches (cork, then uncork once). */
+interface Corkable {
+  cork(): void;
+  uncork(): void;
+}
+
 /**
- * Whether `socket` is a ws.WebSocket (it has the TCP socket in `_socket`): the hub then sends it the frame as UTF-8
- * bytes encoded once per event (ws would encode the string again for every connection). Test doubles get the string.
+ * The TCP socket under `socket` when it is a ws.WebSocket (in `_socket`): the hub then sends it each frame as UTF-8
+ * bytes encoded once per event (ws would encode the string again for every connection), and corks it so that the
+ * frames of one event-loop turn leave in one write. Test doubles get the string at once.
  */
-function isWsSocket(socket: EventSocket): boolean {
-  return (socket as { _socket?: unknown })._socket !== undefined;
+function wireSocketOf(socket: EventSocket): Corkable | undefined {
+  const wire = (socket as { _socket?: Partial<Corkable> })._socket;
+  return typeof wire?.cork === 'function' && typeof wire.uncork === 'function' ? (wire as Corkable) : undefined;
 }
 
 export interface HubOptions {
@@ -64,8 +72,15 @@ export interface Connection {
 export class EventHub {
   private readonly connections = new Set<Connection>();
   private readonly monitors = new Set<(frame: MonitoredFrame) => void>();
-  /** Connections on a ws.WebSocket (sent bytes encoded once per event). */
-  private readonly wsConnections = new WeakSet<Connection>();
+  /** Connections on a ws.WebSocket, with the socket under it (sent bytes encoded once per event, writes batched). */
+  private readonly wireSockets = new WeakMap<Connection, Corkable>();
+  /** Sockets corked in this event-loop turn; uncorked by flush(). */
+  private readonly corked = new Set<Corkable>();
+  private flushScheduled = false;
+  private readonly flushSoon = () => {
+    this.flushScheduled = false;
+    this.flush();
+  };
   private sequence = 0;
   private framesSent = 0;
   private readonly unsubscribe: () => void;
@@ -80,7 +95,8 @@ export class EventHub {
   add(app: ApplicationConfig, socket: EventSocket, token: string): Connection {
     const connection: Connection = { app, socket, token, dns: new Set(visibleDns(this.pbx, app)), closed: false };
     this.connections.add(connection);
-    if (isWsSocket(socket)) this.wsConnections.add(connection);
+    const wire = wireSocketOf(socket);
+    if (wire) this.wireSockets.set(connection, wire);
     return connection;
   }
 
@@ -119,8 +135,18 @@ export class EventHub {
     return this.framesSent;
   }
 
+  /**
+   * Writes out every frame held since the turn began. Runs by itself at the end of the turn (setImmediate); the API
+   * also calls it before writing any response, so the frames a request caused reach the client before its answer.
+   */
+  flush(): void {
+    for (const wire of this.corked) wire.uncork();
+    this.corked.clear();
+  }
+
   /** Closes every connection with `code` and stops listening to the PBX. */
   close(code: number, reason: string): void {
+    this.flush();
     this.unsubscribe();
     for (const connection of this.connections) {
       connection.closed = true;
@@ -138,7 +164,7 @@ export class EventHub {
     for (const connection of this.connections) {
       if (!connection.dns.has(wire.dn)) continue;
       text ??= encodeFrame(++this.sequence, wire.eventType, wire.entity, wire.attachedData);
-      if (this.wsConnections.has(connection)) bytes ??= Buffer.from(text);
+      if (this.wireSockets.has(connection)) bytes ??= Buffer.from(text);
       this.deliver(connection, text, bytes);
     }
     if (this.monitors.size === 0) return;
@@ -155,7 +181,16 @@ export class EventHub {
       connection.socket.terminate();
       return;
     }
-    if (this.wsConnections.has(connection)) {
+    const wire = this.wireSockets.get(connection);
+    if (wire) {
+      if (!this.corked.has(wire)) {
+        wire.cork();
+        this.corked.add(wire);
+        if (!this.flushScheduled) {
+          this.flushScheduled = true;
+          setImmediate(this.flushSoon);
+        }
+      }
       (connection.socket as unknown as WsSend).send(bytes ?? Buffer.from(text), TEXT_FRAME);
     } else {
       connection.socket.send(text);

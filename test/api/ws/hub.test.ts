@@ -103,6 +103,56 @@ describe('event hub', () => {
   });
 });
 
+/** A socket like ws.WebSocket: frames go to a TCP socket (`_socket`) that holds writes while corked. */
+class CorkableSocket extends FakeSocket {
+  /** What reached the network, one entry per write: the frames that left together. */
+  writes: string[][] = [];
+  private held: string[] = [];
+  private depth = 0;
+  readonly _socket = {
+    cork: () => void this.depth++,
+    uncork: () => {
+      if (this.depth > 0 && --this.depth === 0 && this.held.length > 0) this.writes.push(this.held.splice(0));
+    },
+  };
+  override send(data: string | Buffer) {
+    super.send(String(data));
+    if (this.depth > 0) this.held.push(String(data));
+    else this.writes.push([String(data)]);
+  }
+}
+
+describe('event hub batching', () => {
+  const app800 = { clientId: '800', secret: 'x'.repeat(8), monitor: ['100'] };
+
+  test('the frames of one event-loop turn leave together at its end, as one write per socket', async () => {
+    const t = startPbx();
+    const hub = new EventHub(t.pbx, { maxBufferedBytes: 1 << 20 });
+    const socket = new CorkableSocket();
+    hub.add(app800, socket, 'token');
+    t.pbx.makeCall({ dn: '100', destination: '800' }); // four frames for this application
+    assert.equal(socket.writes.length, 0, 'held while the turn runs');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(socket.writes.length, 1);
+    assert.deepEqual(socket.writes[0]!.map((f) => (JSON.parse(f) as { sequence: number }).sequence), [1, 2, 3, 4]);
+  });
+
+  test('flush() writes the held frames at once (the API does it before every response); close() flushes first', () => {
+    const t = startPbx();
+    const hub = new EventHub(t.pbx, { maxBufferedBytes: 1 << 20 });
+    const socket = new CorkableSocket();
+    hub.add(app800, socket, 'token');
+    t.pbx.makeCall({ dn: '100', destination: '800' });
+    hub.flush();
+    assert.equal(socket.writes.length, 1);
+    assert.equal(socket.writes[0]!.length, 4);
+    t.pbx.endAllCalls();
+    hub.close(1001, 'bye');
+    assert.equal(socket.writes.length, 2, 'the Remove frames left before the close');
+    assert.deepEqual(socket.closedWith, [1001, 'bye']);
+  });
+});
+
 describe('liveness', () => {
   class PingSocket implements PingableSocket {
     pings = 0;
