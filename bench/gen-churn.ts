@@ -3,7 +3,7 @@
 
 import { Agent, request } from 'node:http';
 import WebSocket from 'ws';
-import { Histogram, nowMs, onParentMessage, sendToParent } from './lib.js';
+import { Histogram, nowMs, runGenerator, sendToParent } from './lib.js';
 
 interface StartCommand {
   /** Calls per second to pace the loops to (all together); absent: as fast as the server answers (closed loop). */
@@ -166,16 +166,6 @@ async function run(command: StartCommand): Promise<void> {
   socket.close();
 }
 
-onParentMessage(async (message) => {
-  switch (message['cmd']) {
-    case 'start':
-      void run(message as unknown as StartCommand);
-      return;
-    case 'stop':
-      process.exit(0);
-      return;
-    default:
-      return;
-  }
+runGenerator({
+  start: (message) => void run(message as unknown as StartCommand),
 });
-sendToParent({ type: 'ready' });

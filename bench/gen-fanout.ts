@@ -7,7 +7,7 @@
 
 import { Agent, request } from 'node:http';
 import WebSocket from 'ws';
-import { Histogram, nowMs, onParentMessage, sendToParent } from './lib.js';
+import { Histogram, nowMs, runGenerator, sendToParent } from './lib.js';
 
 const PARTIES = 100;
 const DIGITS = 10;
@@ -135,9 +135,9 @@ async function trigger(url: string, partyIds: number[], rate: number, seconds: n
 let cpuAtStart = process.cpuUsage();
 let startedAt = nowMs();
 
-onParentMessage(async (message) => {
-  switch (message['cmd']) {
-    case 'start':
+runGenerator(
+  {
+    start: async (message) => {
       if (role === 'clients') {
         await openClients(message['url'] as string, message['token'] as string, message['clients'] as number);
         cpuAtStart = process.cpuUsage();
@@ -149,18 +149,13 @@ onParentMessage(async (message) => {
         if (partyIds.length !== PARTIES) throw new Error(`the trigger needs ${PARTIES} parties`);
         await trigger(message['url'] as string, partyIds, message['rate'] as number, message['seconds'] as number);
       }
-      return;
-    case 'report': {
+    },
+    report: (message) => {
       const cpu = process.cpuUsage(cpuAtStart);
       reportClients(message['sendTimes'] as number[], message['participants'] as number[], message['warmupEvents'] as number, (cpu.user + cpu.system) / 1000 / (nowMs() - startedAt));
-      return;
-    }
-    case 'stop':
-      for (const client of clients) client.socket.terminate();
-      process.exit(0);
-      return;
-    default:
-      return;
-  }
-});
-sendToParent({ type: 'ready' });
+    },
+  },
+  () => {
+    for (const client of clients) client.socket.terminate();
+  },
+);

@@ -2,7 +2,7 @@
 // flight per connection), parsed minimally so the generator costs far less than the server it measures.
 
 import { connect, type Socket } from 'node:net';
-import { Histogram, nowMs, onParentMessage, sendToParent } from './lib.js';
+import { Histogram, nowMs, runGenerator, sendToParent } from './lib.js';
 
 interface RunCommand {
   url: string;
@@ -94,16 +94,6 @@ async function run(command: RunCommand): Promise<void> {
   sendToParent({ type: 'report', count, elapsedMs, latency: latency.toData(), errors, bytes, cpuCores: (cpu.user + cpu.system) / 1000 / elapsedMs });
 }
 
-onParentMessage(async (message) => {
-  switch (message['cmd']) {
-    case 'run':
-      await run(message as unknown as RunCommand);
-      return;
-    case 'stop':
-      process.exit(0);
-      return;
-    default:
-      return;
-  }
+runGenerator({
+  run: (message) => run(message as unknown as RunCommand),
 });
-sendToParent({ type: 'ready' });

@@ -3,7 +3,7 @@
 // received chunks. Commands from the runner: start, mark (begin the measured window), report (end it), stop.
 
 import { Agent, request, type ClientRequest } from 'node:http';
-import { Histogram, nowMs, onParentMessage, sendToParent } from './lib.js';
+import { Histogram, nowMs, runGenerator, sendToParent } from './lib.js';
 
 interface StartCommand {
   url: string;
@@ -153,29 +153,21 @@ process.on('uncaughtException', (error) => {
   process.exit(1);
 });
 
-onParentMessage(async (message) => {
-  switch (message['cmd']) {
-    case 'start':
-      await start(message as unknown as StartCommand);
-      return;
-    case 'mark':
+runGenerator(
+  {
+    start: (message) => start(message as unknown as StartCommand),
+    mark: () => {
       for (const stream of streams) stream.markBytes = stream.bytes;
       markAt = nowMs();
       cpuAtMark = process.cpuUsage();
       measuring = true;
       sendToParent({ type: 'marked' });
-      return;
-    case 'report':
-      report();
-      return;
-    case 'stop':
-      clearInterval(writeTimer);
-      for (const stream of streams) stream.upload?.destroy();
-      agent.destroy();
-      process.exit(0);
-      return;
-    default:
-      return;
-  }
-});
-sendToParent({ type: 'ready' });
+    },
+    report,
+  },
+  () => {
+    clearInterval(writeTimer);
+    for (const stream of streams) stream.upload?.destroy();
+    agent.destroy();
+  },
+);

@@ -220,6 +220,24 @@ export function sendToParent(message: Record<string, unknown>): void {
   process.send?.(message);
 }
 
+type Message = Record<string, unknown>;
+
+/**
+ * A load generator's life: tells the parent it is ready, runs each command the parent sends (`{cmd, ...}`) with the
+ * handler of that name, and on `stop` runs `stop` (if given) and exits. Unknown commands are ignored.
+ */
+export function runGenerator(commands: Record<string, (message: Message) => void | Promise<void>>, stop?: () => void): void {
+  onParentMessage(async (message) => {
+    const cmd = String(message['cmd']);
+    if (cmd === 'stop') {
+      stop?.();
+      process.exit(0);
+    }
+    await commands[cmd]?.(message);
+  });
+  sendToParent({ type: 'ready' });
+}
+
 // ---------------------------------------------------------------- machine readings
 
 export interface CpuTimes {
