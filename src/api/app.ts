@@ -36,6 +36,7 @@ import { errorBody } from './wire.js';
 import { callControlRoutes } from './routes/callcontrol.js';
 import { tokenRoutes } from './routes/token.js';
 import { EventHub } from './ws/hub.js';
+import { PersistentSequence } from './ws/sequence.js';
 import { Liveness } from './ws/liveness.js';
 
 export interface AppOptions {
@@ -116,7 +117,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(swagger, { openapi: OPENAPI });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  const hub = new EventHub(pbx, { maxBufferedBytes: WS_MAX_BUFFERED_BYTES });
+  const hub = new EventHub(pbx, { maxBufferedBytes: WS_MAX_BUFFERED_BYTES, sequence: PersistentSequence.open(options.dataDir) });
   // Event frames are written in batches at the end of each event-loop turn; a response of the API first writes out the
   // frames held so far, so the events an action caused reach the client before its answer (docs/events.md). /sim
   // answers are not held to that: they stand for phones and callers, whose events come when they come.

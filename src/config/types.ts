@@ -131,7 +131,7 @@ export interface TlsConfig {
 export interface ServerConfig {
   host: string;
   port: number;
-  /** Folder for state kept across restarts (signing key, certificates). Resolved against the config file's folder. */
+  /** Folder for state kept across restarts (signing key, certificates, event sequence mark). Resolved against the config file's folder. */
   dataDir: string;
   /** How long an offered call rings before it counts as not answered, unless a request gives its own timeout. */
   ringTimeoutSeconds: number;

@@ -5,6 +5,7 @@ import type { Pbx } from '../../core/pbx.js';
 import type { PbxEvent } from '../../core/types.js';
 import { visibleDns } from '../auth/scope.js';
 import { encodeFrame, toWireEvent, type EventTypeNumber } from './frames.js';
+import { CountingSequence, type SequenceSource } from './sequence.js';
 
 /** The part of a WebSocket the hub uses (ws.WebSocket has it). */
 export interface EventSocket {
@@ -40,6 +41,8 @@ function wireSocketOf(socket: EventSocket): Corkable | undefined {
 export interface HubOptions {
   /** Bytes queued on one connection beyond which it counts as not reading and is closed. */
   maxBufferedBytes: number;
+  /** Where `sequence` numbers come from; from 1 in memory when absent. */
+  sequence?: SequenceSource;
 }
 
 /** WebSocket close code used for a client that stopped reading (1008: policy violation). */
@@ -81,7 +84,9 @@ export class EventHub {
     this.flushScheduled = false;
     this.flush();
   };
-  private sequence = 0;
+  private readonly sequence: SequenceSource;
+  /** The number the latest frame took. */
+  private lastSequence = 0;
   private framesSent = 0;
   private readonly unsubscribe: () => void;
 
@@ -89,7 +94,13 @@ export class EventHub {
     private readonly pbx: Pbx,
     private readonly options: HubOptions,
   ) {
+    this.sequence = options.sequence ?? new CountingSequence();
     this.unsubscribe = pbx.subscribe((event) => this.onEvent(event));
+  }
+
+  private nextSequence(): number {
+    this.lastSequence = this.sequence.next();
+    return this.lastSequence;
   }
 
   add(app: ApplicationConfig, socket: EventSocket, token: string): Connection {
@@ -107,7 +118,7 @@ export class EventHub {
 
   /** Sends a frame to one connection (a Response to a socket request); it takes the next sequence number. */
   sendTo(connection: Connection, eventType: EventTypeNumber, entity: string, attachedData: unknown): void {
-    this.deliver(connection, encodeFrame(++this.sequence, eventType, entity, attachedData));
+    this.deliver(connection, encodeFrame(this.nextSequence(), eventType, entity, attachedData));
   }
 
   get connectionCount(): number {
@@ -163,12 +174,12 @@ export class EventHub {
     let bytes: Buffer | undefined; // the text as UTF-8, encoded once for every connection
     for (const connection of this.connections) {
       if (!connection.dns.has(wire.dn)) continue;
-      text ??= encodeFrame(++this.sequence, wire.eventType, wire.entity, wire.attachedData);
+      text ??= encodeFrame(this.nextSequence(), wire.eventType, wire.entity, wire.attachedData);
       if (this.wireSockets.has(connection)) bytes ??= Buffer.from(text);
       this.deliver(connection, text, bytes);
     }
     if (this.monitors.size === 0) return;
-    const frame: MonitoredFrame = { sequence: text === undefined ? ++this.sequence : this.sequence, ...wire };
+    const frame: MonitoredFrame = { sequence: text === undefined ? this.nextSequence() : this.lastSequence, ...wire };
     for (const listener of this.monitors) listener(frame);
   }
 
