@@ -110,41 +110,33 @@ describe('switchboard audio commands', { concurrency: 4 }, () => {
     assert.ok(indexOf(pcm(bytes), speech) >= 0, 'the caller’s audio, sample for sample');
   });
 
-  test('stream write FILE: the participant speaks the file; the command ends with the server’s answer once it has played', async (t) => {
-    const e = await startE2e(t, { fakeClock: true });
-    const file = join(tempFolder(t), 'prompt.raw');
-    const prompt = pattern(8000, 4);
-    writeFileSync(file, bytesFromSamples(prompt));
-    const { callerId, appId } = await callApp(e);
-    const cli = startCli(['stream', 'write', '800', String(appId), file], { SWITCHBOARD_URL: e.url, SWITCHBOARD_CLIENT_SECRET: DEMO_SECRET });
-    await cli.waitFor(new RegExp(`^Sending ${file.replace(/[.]/g, '\\.')} to participant ${appId} on 800`, 'm'), 'stderr');
-    await untilUploaded(e, 16_000);
-    await advanceInSteps(e.sim, 1200);
+  for (const source of ['FILE', '-'] as const) {
+    const what = source === 'FILE' ? 'the file' : 'what arrives on standard input, in pieces, until it ends';
+    test(`stream write ${source}: the participant speaks ${what}; the command ends with the server’s answer once it has played`, async (t) => {
+      const e = await startE2e(t, { fakeClock: true });
+      const audio = pattern(8000, source === 'FILE' ? 4 : 5);
+      const bytes = bytesFromSamples(audio);
+      const file = join(tempFolder(t), 'prompt.raw');
+      if (source === 'FILE') writeFileSync(file, bytes);
+      const { callerId, appId } = await callApp(e);
+      const argument = source === 'FILE' ? file : '-';
+      const cli = startCli(['stream', 'write', '800', String(appId), argument], { SWITCHBOARD_URL: e.url, SWITCHBOARD_CLIENT_SECRET: DEMO_SECRET }, { stdin: source === '-' });
+      const shown = source === 'FILE' ? file.replace(/[.]/g, '\\.') : 'stdin';
+      await cli.waitFor(new RegExp(`^Sending ${shown} to participant ${appId} on 800`, 'm'), 'stderr');
+      if (source === '-') {
+        const stdin = cli.child.stdin!;
+        for (let at = 0; at < bytes.length; at += 3000) stdin.write(bytes.subarray(at, at + 3000)); // odd-sized pieces
+        stdin.end();
+      }
+      await untilUploaded(e, 16_000);
+      await advanceInSteps(e.sim, 1200);
 
-    const { code } = await cli.exited;
-    assert.equal(code, 0, cli.stderr());
-    assert.equal(cli.stdout(), `participant ${appId} on 800: the upload played to the end (16000 bytes)\n`);
-    assert.ok(indexOf(pcm(await e.sim.recording(callerId, { format: 'raw' })), prompt) >= 0, 'the caller heard the file, sample for sample');
-  });
-
-  test('stream write -: the participant speaks what arrives on standard input, in pieces, until it ends', async (t) => {
-    const e = await startE2e(t, { fakeClock: true });
-    const speech = pattern(8000, 5);
-    const bytes = bytesFromSamples(speech);
-    const { callerId, appId } = await callApp(e);
-    const cli = startCli(['stream', 'write', '800', String(appId), '-'], { SWITCHBOARD_URL: e.url, SWITCHBOARD_CLIENT_SECRET: DEMO_SECRET }, { stdin: true });
-    await cli.waitFor(new RegExp(`^Sending stdin to participant ${appId} on 800`, 'm'), 'stderr');
-    const stdin = cli.child.stdin!;
-    for (let at = 0; at < bytes.length; at += 3000) stdin.write(bytes.subarray(at, at + 3000)); // odd-sized pieces
-    stdin.end();
-    await untilUploaded(e, 16_000);
-    await advanceInSteps(e.sim, 1200);
-
-    const { code } = await cli.exited;
-    assert.equal(code, 0, cli.stderr());
-    assert.equal(cli.stdout(), `participant ${appId} on 800: the upload played to the end (16000 bytes)\n`);
-    assert.ok(indexOf(pcm(await e.sim.recording(callerId, { format: 'raw' })), speech) >= 0, 'the caller heard standard input, sample for sample');
-  });
+      const { code } = await cli.exited;
+      assert.equal(code, 0, cli.stderr());
+      assert.equal(cli.stdout(), `participant ${appId} on 800: the upload played to the end (16000 bytes)\n`);
+      assert.ok(indexOf(pcm(await e.sim.recording(callerId, { format: 'raw' })), audio) >= 0, `the caller heard ${source === 'FILE' ? 'the file' : 'standard input'}, sample for sample`);
+    });
+  }
 
   test('refusals exit 1 with one line: unknown participant, not Connected, unknown party, a file that cannot be read', async (t) => {
     const e = await startE2e(t, { fakeClock: true });
