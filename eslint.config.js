@@ -21,4 +21,11 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: transportModules.map((group) => ({ group: [group], message: 'The telephony core, endpoints and media stay transport-free (DESIGN.md).' })) }],
     },
   },
+  {
+    // The SIP stack knows nothing of the PBX: it imports only node: builtins and its own files (no path leaving src/sip).
+    files: ['src/sip/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['../*', '../../*', '**/src/*'], message: 'src/sip is a layer of its own: no imports from the PBX, its API or its configuration (DESIGN.md).' }] }],
+    },
+  },
 );
