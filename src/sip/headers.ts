@@ -139,6 +139,15 @@ export class SipHeaders implements Iterable<SipHeaderField> {
     return this;
   }
 
+  /** Replaces only the first value of `name` (the top Via, when a hop stamps received/rport). */
+  setFirst(name: string, value: string): this {
+    const key = headerKey(name);
+    const field = this.fields.find((f) => headerKey(f.name) === key);
+    if (field) field.value = value;
+    else this.append(name, value);
+    return this;
+  }
+
   delete(name: string): this {
     const key = headerKey(name);
     for (let i = this.fields.length - 1; i >= 0; i--) if (headerKey(this.fields[i]!.name) === key) this.fields.splice(i, 1);
@@ -153,7 +162,8 @@ export class SipHeaders implements Iterable<SipHeaderField> {
     return new SipHeaders(this.fields);
   }
 
+  /** Copies of the fields, in order: changing one does not change the message. */
   [Symbol.iterator](): Iterator<SipHeaderField> {
-    return this.fields[Symbol.iterator]();
+    return this.fields.map((f) => ({ ...f }))[Symbol.iterator]();
   }
 }
