@@ -3,7 +3,7 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, connect as tlsConnect, type TLSSocket } from 'node:tls';
-import { buildResponse } from './builders.js';
+import { buildResponse, REASON_PHRASES } from './builders.js';
 import type { SipClock } from './clock.js';
 import { ConnectionTable, type Connection } from './connections.js';
 import { SipParseError } from './errors.js';
@@ -186,7 +186,7 @@ function stampVia(request: SipRequest, source: Peer): void {
 
 function reasonFor(err: SipParseError): string {
   // A short, fixed phrase: the parser's detail goes to the log, never back to an unknown peer.
-  return err.status === 505 ? 'Version Not Supported' : err.status === 413 ? 'Request Entity Too Large' : 'Bad Request';
+  return REASON_PHRASES[err.status] ?? 'Bad Request';
 }
 
 function listen(server: Server, host: string, port: number): Promise<number> {
