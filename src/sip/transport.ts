@@ -142,8 +142,9 @@ export class SipTransport {
     try {
       msg = parseMessage(bytes, { stream });
     } catch (err) {
-      if (!(err instanceof SipParseError)) throw err;
-      this.refuse(err, source);
+      // Whatever a peer sends, the socket handler must not throw: anything but a parse error is reported and dropped.
+      if (err instanceof SipParseError) this.refuse(err, source);
+      else this.options.onError?.(err instanceof Error ? err : new Error(String(err)), source);
       return;
     }
     if (msg.type === 'request') stampVia(msg, source);
