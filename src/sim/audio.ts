@@ -23,7 +23,7 @@ const RAW_TYPE = 'application/octet-stream';
 const LONGEST_SOUND_MS = 600_000;
 
 const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((status) => [status, SimErrorSchema]));
-const binary = (type: string, description: string) => ({ description, content: { [type]: { schema: { type: 'string', format: 'binary' } } } });
+const binary = (types: string[], description: string) => ({ description, content: Object.fromEntries(types.map((type) => [type, { schema: { type: 'string', format: 'binary' } }])) });
 
 const Frequency = Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: SAMPLE_RATE_HZ / 2, description: 'Hz' });
 const Frequencies = Type.Union([Frequency, Type.Array(Frequency, { minItems: 1, maxItems: 2 })], { description: 'One frequency, or two for a dual tone, in Hz (below 4000).' });
@@ -198,7 +198,7 @@ export function registerSimAudioRoutes(app: ApiInstance, context: SimContext & {
         description: 'Parties are recorded from when they connect, within a server-wide budget; recordings of the last 64 parties that left are kept. ?format=raw gives s16le PCM.',
         params: PartyParams,
         querystring: RecordingQuery,
-        response: { 200: binary('audio/wav', 'The recording (or raw PCM with ?format=raw).'), ...errors(400, 401, 404) },
+        response: { 200: binary(['audio/wav', 'application/octet-stream'], 'The recording as WAV, or raw PCM (application/octet-stream) with ?format=raw.'), ...errors(400, 401, 404) },
       },
     },
     async (request, reply) => {
