@@ -28,6 +28,8 @@ import { loadOrCreateSigningKey } from './auth/signing-key.js';
 import { TokenService } from './auth/tokens.js';
 import { ApiError, ApiErrorCodes, resolveError } from './errors.js';
 import { Metrics } from './metrics.js';
+import { asyncApiDocument } from './asyncapi.js';
+import { finishOpenApiDocument, HEALTH_DOC, OPENAPI_FRAME } from './openapi.js';
 import { logCallLifecycle, observeRequests, requestId } from './observe.js';
 import { addSecurityHeaders } from './security-headers.js';
 import { DEFAULT_STREAM_LIMITS, StreamQuota, type StreamLimits } from './stream-quota.js';
@@ -60,27 +62,6 @@ export interface LogOptions {
   /** Where the JSON lines go; standard output when absent. */
   destination?: DestinationStream;
 }
-
-/** The OpenAPI 3.1 document's frame; paths come from the route schemas. */
-const OPENAPI = {
-  openapi: '3.1.0',
-  info: {
-    title: 'Switchboard: 3CX V20 Call Control API',
-    version: '20.0.0',
-    description: 'The 3CX V20 Call Control API as Switchboard serves it. Get a token at /connect/token, then call /callcontrol with Authorization: Bearer <token>. Error codes: docs/errors.md.',
-  },
-  tags: [
-    { name: 'Authentication', description: 'OAuth2 client credentials: the client id is the route point DN, the secret its API key.' },
-    { name: 'Call Control', description: 'DNs, devices and participants of the application, and commands on them.' },
-    { name: 'Simulation', description: 'Switchboard’s own control plane: play the callers and phones, change behaviours, move fake time. Needs the admin key.' },
-  ],
-  components: {
-    securitySchemes: {
-      bearerAuth: { type: 'http' as const, scheme: 'bearer', bearerFormat: 'JWT' },
-      adminKey: { type: 'http' as const, scheme: 'bearer', description: 'The admin key printed at start (SWITCHBOARD_ADMIN_KEY).' },
-    },
-  },
-};
 
 /** Builds the application without listening; tests use `app.inject`, the server calls `listen`. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -115,7 +96,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Requests still waiting for an outcome answer 202 at once instead of holding the close.
   app.addHook('preClose', async () => shutdown.abort());
 
-  await app.register(swagger, { openapi: OPENAPI });
+  await app.register(swagger, { openapi: OPENAPI_FRAME, transformObject: finishOpenApiDocument });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   const hub = new EventHub(pbx, { maxBufferedBytes: WS_MAX_BUFFERED_BYTES, sequence: PersistentSequence.open(options.dataDir) });
   // Event frames are written in batches at the end of each event-loop turn; a response of the API first writes out the
@@ -156,7 +137,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  const asyncapi = asyncApiDocument();
+  app.get('/asyncapi.json', { schema: { hide: true } }, async () => asyncapi);
+  app.get('/healthz', { schema: HEALTH_DOC }, async () => ({ status: 'ok' }));
   metrics.register(app);
   return app;
 }

@@ -5,6 +5,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { Pbx } from '../core/pbx.js';
 import type { StreamQuota } from './stream-quota.js';
 import type { EventHub } from './ws/hub.js';
+import { METRICS_DOC } from './openapi.js';
 
 /** What the gauges read when Prometheus scrapes; nothing is counted on the hot paths but the HTTP requests. */
 export interface MetricSources {
@@ -102,7 +103,7 @@ export class Metrics {
 
   /** Registers GET /metrics on `app`. */
   register(app: FastifyInstance): void {
-    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    app.get('/metrics', { schema: METRICS_DOC }, async (_request, reply) => {
       const text = await this.registry.metrics();
       return reply.type(this.registry.contentType).send(text);
     });

@@ -101,7 +101,10 @@ export async function tokenRoutes(app: ApiInstance, { tokens, limiter }: TokenRo
       },
       schema: {
         tags: ['Authentication'],
+        operationId: 'requestToken',
         summary: 'Get an access token (OAuth2 client credentials)',
+        // The token request is how a client authenticates: no bearer scheme applies to it.
+        security: [],
         description:
           'client_id and client_secret as form fields (urlencoded or multipart) or in an HTTP Basic Authorization header; grant_type=client_credentials. ' +
           'expires_in is always 60 as on live 3CX servers; the JWT exp claim carries the real lifetime. ' +

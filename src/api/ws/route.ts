@@ -53,6 +53,7 @@ export function registerEventSocketRoute(app: ApiInstance, context: EventSocketC
       websocket: true,
       schema: {
         ...CALL_CONTROL_DOC,
+        operationId: 'openEventSocket',
         summary: 'The event socket (WebSocket upgrade)',
         description:
           'Frames {"sequence":N,"event":{"event_type":T,"entity":P,"attached_data":X}}: 0 Upsert, 1 Remove, 2 DTMFstring, 3 PromptPlaybackFinished, 4 Response. ' +
