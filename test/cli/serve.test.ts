@@ -10,7 +10,7 @@ import { startCli } from '../helpers/cli.js';
 
 describe('switchboard serve', () => {
   test('runs the demo PBX, prints URL, client id and secret, serves HTTP, and exits 0 on SIGTERM', async () => {
-    const cli = startCli(['serve', '--host', '127.0.0.1', '--port', '0'], { SWITCHBOARD_DEMO_SECRET: 'cli-test-secret' });
+    const cli = await startCli(['serve', '--host', '127.0.0.1', '--port', '0'], { SWITCHBOARD_DEMO_SECRET: 'cli-test-secret' });
     const [, url] = await cli.waitFor(/URL:\s+(http:\/\/127\.0\.0\.1:\d+)/);
     await cli.waitFor(/Press Ctrl\+C/);
     assert.match(cli.stdout(), /3CX Call Control API on the embedded demo PBX/);
@@ -25,7 +25,7 @@ describe('switchboard serve', () => {
   });
 
   test('generates a demo secret when none is given, and stops on SIGINT too', async () => {
-    const cli = startCli(['serve', '--host', '127.0.0.1', '--port', '0']);
+    const cli = await startCli(['serve', '--host', '127.0.0.1', '--port', '0']);
     const [, secret] = await cli.waitFor(/client_secret: (\S+)/);
     assert.ok(secret!.length >= 16);
     await cli.waitFor(/Press Ctrl\+C/);
@@ -41,7 +41,7 @@ describe('switchboard serve', () => {
       file,
       ['extensions:', '  - number: "100"', '    name: Alice', '    devices:', '      - id: sip:100@127.0.0.1', '        behaviour: bussy', '  - number: "100"', '    nmae: Twin', 'applications:', '  - clientId: "100"', '    secret: long-enough-secret', '    monitor: ["999"]', ''].join('\n'),
     );
-    const cli = startCli(['serve', '--config', file, '--port', '0']);
+    const cli = await startCli(['serve', '--config', file, '--port', '0']);
     const { code } = await cli.exited;
     assert.equal(code, 2);
     const problems = cli.stderr().split('\n').filter((line) => line.startsWith(file) || line.includes('broken.yaml:'));
@@ -53,10 +53,10 @@ describe('switchboard serve', () => {
   });
 
   test('an unknown command or flag exits 2 with usage', async () => {
-    const unknown = startCli(['launch']);
+    const unknown = await startCli(['launch']);
     assert.equal((await unknown.exited).code, 2);
     assert.match(unknown.stderr(), /unknown command 'launch'/);
-    const badFlag = startCli(['serve', '--colour']);
+    const badFlag = await startCli(['serve', '--colour']);
     assert.equal((await badFlag.exited).code, 2);
     assert.match(badFlag.stderr(), /Usage: switchboard serve/);
   });
