@@ -34,6 +34,7 @@ import { DEFAULT_STREAM_LIMITS, StreamQuota, type StreamLimits } from './stream-
 import { validatorCompiler } from './validation.js';
 import { errorBody } from './wire.js';
 import { callControlRoutes } from './routes/callcontrol.js';
+import { registerHome } from './routes/home.js';
 import { tokenRoutes } from './routes/token.js';
 import { EventHub } from './ws/hub.js';
 import { PersistentSequence } from './ws/sequence.js';
@@ -157,6 +158,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  registerHome(app, { console: Boolean(options.sim && config.server.sim.enabled) });
   metrics.register(app);
   return app;
 }
