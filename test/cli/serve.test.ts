@@ -1,12 +1,12 @@
 // End-to-end tests of `switchboard serve`: the real process, its banner, its shutdown and its configuration errors.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { resolveServeSettings } from '../../src/cli/settings.js';
-import { startCli } from '../helpers/cli.js';
+import { startCli, untilFile } from '../helpers/cli.js';
 
 describe('switchboard serve', () => {
   test('runs the demo PBX, prints URL, client id and secret, serves HTTP, and exits 0 on SIGTERM', async () => {
@@ -22,6 +22,19 @@ describe('switchboard serve', () => {
     assert.equal(response.status, 200);
     cli.child.kill('SIGTERM');
     assert.deepEqual(await cli.exited, { code: 0, signal: null });
+  });
+
+  test('--ready-file: the URL is written once the server listens, and the file removed when it stops', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchboard-cli-'));
+    const file = join(dir, 'ready');
+    const cli = await startCli(['serve', '--host', '127.0.0.1', '--port', '0', '--ready-file', file]);
+    const [, url] = await cli.waitFor(/URL:\s+(http:\/\/127\.0\.0\.1:\d+)/);
+    await untilFile(file);
+    assert.equal(readFileSync(file, 'utf8'), `${url}\n`);
+    cli.child.kill('SIGTERM');
+    assert.equal((await cli.exited).code, 0);
+    assert.equal(existsSync(file), false);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   test('generates a demo secret when none is given, and stops on SIGINT too', async () => {

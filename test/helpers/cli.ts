@@ -100,6 +100,7 @@ function capture(child: ChildProcess): { text: { stdout: string; stderr: string 
 /**
  * Starts the built CLI in a temp folder (the demo keeps its data folder in the working directory, never the
  * repository), once a slot is free. With `stdin: true` the test writes the command's standard input (`child.stdin`).
+ * A test that keeps one running must not wait for a second to end: with one slot the second would never start.
  */
 export async function startCli(args: string[], env: Record<string, string> = {}, options: { stdin?: boolean } = {}): Promise<Cli> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run the tests with \`npm test\` or \`node scripts/run-tests.mjs\`, which build it`);
@@ -146,6 +147,18 @@ export async function startCli(args: string[], env: Record<string, string> = {},
       });
     },
   };
+}
+
+/**
+ * Resolves once `path` exists (a --ready-file), checking every 50 ms; rejects after STUCK_MS. In-process, so that a
+ * test holding a child's slot never waits for a second slot (with one slot that would never come).
+ */
+export async function untilFile(path: string): Promise<void> {
+  const deadline = Date.now() + STUCK_MS;
+  while (!existsSync(path)) {
+    if (Date.now() > deadline) throw new Error(`${path} did not appear within ${STUCK_MS} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /** Runs the `switchboard` command to its end. */

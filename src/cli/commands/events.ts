@@ -1,6 +1,6 @@
 // `switchboard events`: tails the application's event socket, one readable line (or raw JSON) per frame.
 
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CallControlError } from '../../client/errors.js';
 import { parseEntity } from '../../client/entities.js';
@@ -66,6 +66,7 @@ export async function events(argv: string[]): Promise<number> {
     }
     return 0;
   } finally {
+    if (readyFile !== undefined) rmSync(resolve(readyFile), { force: true }); // a later wait must not find it
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
