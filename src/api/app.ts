@@ -36,6 +36,7 @@ import { DEFAULT_STREAM_LIMITS, StreamQuota, type StreamLimits } from './stream-
 import { validatorCompiler } from './validation.js';
 import { errorBody } from './wire.js';
 import { callControlRoutes } from './routes/callcontrol.js';
+import { registerHome } from './routes/home.js';
 import { tokenRoutes } from './routes/token.js';
 import { EventHub } from './ws/hub.js';
 import { PersistentSequence } from './ws/sequence.js';
@@ -140,6 +141,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const asyncapi = asyncApiDocument();
   app.get('/asyncapi.json', { schema: { hide: true } }, async () => asyncapi);
   app.get('/healthz', { schema: HEALTH_DOC }, async () => ({ status: 'ok' }));
+  registerHome(app, { console: Boolean(options.sim && config.server.sim.enabled) });
   metrics.register(app);
   return app;
 }

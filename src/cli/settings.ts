@@ -7,9 +7,10 @@ import { demoConfig } from '../config/demo.js';
 import { loadConfigFile } from '../config/load.js';
 import type { PbxConfig } from '../config/types.js';
 
-export const USAGE = `Usage: switchboard serve [--config FILE] [--host HOST] [--port PORT] [--tls-cert FILE --tls-key FILE] [--fake-clock]
+export const USAGE = `Usage: switchboard serve [--config FILE] [--host HOST] [--port PORT] [--tls-cert FILE --tls-key FILE] [--fake-clock] [--ready-file PATH]
 
 Runs the 3CX Call Control API server. Without --config (or SWITCHBOARD_CONFIG) it runs the embedded demo PBX.
+--ready-file PATH: once listening, writes the URL to PATH (removed on stop); switchboard wait waits for the server.
 Environment: SWITCHBOARD_CONFIG, SWITCHBOARD_HOST, SWITCHBOARD_PORT, SWITCHBOARD_DEMO_SECRET, SWITCHBOARD_ADMIN_KEY.`;
 
 
@@ -21,6 +22,8 @@ export interface ServeSettings {
   port: number;
   adminKey: string;
   fakeClock: boolean;
+  /** Written with the URL once the server listens, removed when it stops. */
+  readyFile: string | undefined;
 }
 
 /** Works out what `serve` runs with: flags over environment over the configuration file. Throws ConfigError or UsageError. */
@@ -34,6 +37,7 @@ export function resolveServeSettings(argv: string[], env: NodeJS.ProcessEnv): Se
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       'fake-clock': { type: 'boolean', default: false },
+      'ready-file': { type: 'string' },
     },
     strict: true,
     allowPositionals: false,
@@ -66,6 +70,7 @@ export function resolveServeSettings(argv: string[], env: NodeJS.ProcessEnv): Se
     port,
     adminKey,
     fakeClock: values['fake-clock'] ?? false,
+    readyFile: values['ready-file'] === undefined ? undefined : resolve(values['ready-file']),
   };
 }
 

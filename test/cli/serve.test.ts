@@ -1,16 +1,16 @@
 // End-to-end tests of `switchboard serve`: the real process, its banner, its shutdown and its configuration errors.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { resolveServeSettings } from '../../src/cli/settings.js';
-import { startCli } from '../helpers/cli.js';
+import { startCli, untilFile } from '../helpers/cli.js';
 
 describe('switchboard serve', () => {
   test('runs the demo PBX, prints URL, client id and secret, serves HTTP, and exits 0 on SIGTERM', async () => {
-    const cli = startCli(['serve', '--host', '127.0.0.1', '--port', '0'], { SWITCHBOARD_DEMO_SECRET: 'cli-test-secret' });
+    const cli = await startCli(['serve', '--host', '127.0.0.1', '--port', '0'], { SWITCHBOARD_DEMO_SECRET: 'cli-test-secret' });
     const [, url] = await cli.waitFor(/URL:\s+(http:\/\/127\.0\.0\.1:\d+)/);
     await cli.waitFor(/Press Ctrl\+C/);
     assert.match(cli.stdout(), /3CX Call Control API on the embedded demo PBX/);
@@ -24,8 +24,21 @@ describe('switchboard serve', () => {
     assert.deepEqual(await cli.exited, { code: 0, signal: null });
   });
 
+  test('--ready-file: the URL is written once the server listens, and the file removed when it stops', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchboard-cli-'));
+    const file = join(dir, 'ready');
+    const cli = await startCli(['serve', '--host', '127.0.0.1', '--port', '0', '--ready-file', file]);
+    const [, url] = await cli.waitFor(/URL:\s+(http:\/\/127\.0\.0\.1:\d+)/);
+    await untilFile(file);
+    assert.equal(readFileSync(file, 'utf8'), `${url}\n`);
+    cli.child.kill('SIGTERM');
+    assert.equal((await cli.exited).code, 0);
+    assert.equal(existsSync(file), false);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   test('generates a demo secret when none is given, and stops on SIGINT too', async () => {
-    const cli = startCli(['serve', '--host', '127.0.0.1', '--port', '0']);
+    const cli = await startCli(['serve', '--host', '127.0.0.1', '--port', '0']);
     const [, secret] = await cli.waitFor(/client_secret: (\S+)/);
     assert.ok(secret!.length >= 16);
     await cli.waitFor(/Press Ctrl\+C/);
@@ -41,7 +54,7 @@ describe('switchboard serve', () => {
       file,
       ['extensions:', '  - number: "100"', '    name: Alice', '    devices:', '      - id: sip:100@127.0.0.1', '        behaviour: bussy', '  - number: "100"', '    nmae: Twin', 'applications:', '  - clientId: "100"', '    secret: long-enough-secret', '    monitor: ["999"]', ''].join('\n'),
     );
-    const cli = startCli(['serve', '--config', file, '--port', '0']);
+    const cli = await startCli(['serve', '--config', file, '--port', '0']);
     const { code } = await cli.exited;
     assert.equal(code, 2);
     const problems = cli.stderr().split('\n').filter((line) => line.startsWith(file) || line.includes('broken.yaml:'));
@@ -53,10 +66,10 @@ describe('switchboard serve', () => {
   });
 
   test('an unknown command or flag exits 2 with usage', async () => {
-    const unknown = startCli(['launch']);
+    const unknown = await startCli(['launch']);
     assert.equal((await unknown.exited).code, 2);
     assert.match(unknown.stderr(), /unknown command 'launch'/);
-    const badFlag = startCli(['serve', '--colour']);
+    const badFlag = await startCli(['serve', '--colour']);
     assert.equal((await badFlag.exited).code, 2);
     assert.match(badFlag.stderr(), /Usage: switchboard serve/);
   });

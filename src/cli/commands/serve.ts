@@ -1,5 +1,6 @@
 // `switchboard serve`: runs the server on a configuration file or the embedded demo PBX until SIGINT or SIGTERM.
 
+import { rmSync, writeFileSync } from 'node:fs';
 import { startServer, type RunningServer } from '../../server.js';
 import { resolveServeSettings } from '../settings.js';
 
@@ -13,6 +14,7 @@ export async function serve(argv: string[]): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal}: stopping`);
+    if (settings.readyFile !== undefined) rmSync(settings.readyFile, { force: true });
     (running.server ? running.server.close() : Promise.resolve()).then(
       () => process.exit(0),
       (error: unknown) => {
@@ -45,4 +47,6 @@ export async function serve(argv: string[]): Promise<void> {
   if (settings.fakeClock) lines.push('  Clock:        fake (moves only on POST /sim/clock/advance)');
   lines.push('Press Ctrl+C to stop.');
   console.log(lines.join('\n'));
+  // After the banner: whoever waits for the file finds the banner printed and the server listening.
+  if (settings.readyFile !== undefined) writeFileSync(settings.readyFile, `${server.url}\n`);
 }
