@@ -73,6 +73,25 @@ export const WS_PING_INTERVAL_MS = 30_000;
 
 /** A connection that sends no byte within this time after connecting is closed (it could be neither HTTP nor TLS). */
 export const FIRST_BYTE_TIMEOUT_MS = 10_000;
+/** A TLS handshake not finished this long after its first byte is abandoned (the connection closed), in ms. */
+export const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
+/**
+ * A request head (request line and headers) must be complete this long after the connection opened (plain HTTP),
+ * after the TLS handshake ended, or after the first byte of a later request on a kept-alive connection; else 408
+ * and close. A total, so a client trickling one header line at a time cannot hold the connection.
+ */
+export const HTTP_HEAD_TIMEOUT_MS = 10_000;
+/** Longest silence while a request body is still arriving, in ms; then 408 and close. Uploads that keep sending run for ever. */
+export const HTTP_BODY_IDLE_TIMEOUT_MS = 10_000;
+/** Longest silence between requests on a kept-alive connection, in ms; then the connection is closed. */
+export const HTTP_IDLE_TIMEOUT_MS = 30_000;
+/** How often the connection deadlines are checked, in ms: a connection is cut off at most this late. */
+export const HTTP_DEADLINE_CHECK_INTERVAL_MS = 1000;
+/**
+ * Connections open at once from one source address; one more is closed at once, unread. Room for one application's
+ * MAX_STREAMS_PER_APPLICATION audio streams plus its event sockets and REST connections, twice over.
+ */
+export const MAX_CONNECTIONS_PER_SOURCE = 8192;
 /** On shutdown, connections still open this long after being ended are destroyed, in milliseconds. */
 export const CLOSE_GRACE_MS = 1000;
 
