@@ -51,7 +51,10 @@ export const DEFAULT_ACTION_TIMEOUT_SECONDS = 30;
 export const TOKEN_MAX_FAILED_ATTEMPTS = 5;
 /** The window in which failed token requests of one client id are counted, in seconds (from the first failure). */
 export const TOKEN_FAILURE_WINDOW_SECONDS = 60;
-/** Client ids whose failed token requests are remembered at once; beyond it the oldest record is forgotten. */
+/**
+ * Unknown client ids whose failed token requests are remembered at once; beyond it the oldest unknown record is
+ * forgotten. Configured clients have their own table (one record each), which unknown ids never touch.
+ */
 export const MAX_TOKEN_FAILURE_ENTRIES = 10_000;
 /** Longest client id the token endpoint will consider (configured ids are at most 20 characters), in characters. */
 export const MAX_CLIENT_ID_CHARS = 64;

@@ -23,7 +23,7 @@ import {
 import { MediaEngine } from '../media/engine.js';
 import { registerConsole } from '../sim/console-server.js';
 import { registerSimRoutes } from '../sim/routes.js';
-import { FailureLimiter } from './auth/failure-limiter.js';
+import { FailureLimiter } from '../guard/failure-limiter.js';
 import { loadOrCreateSigningKey } from './auth/signing-key.js';
 import { TokenService } from './auth/tokens.js';
 import { ApiError, ApiErrorCodes, resolveError } from './errors.js';
@@ -86,7 +86,12 @@ const OPENAPI = {
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { pbx, config, clock } = options;
   const tokens = new TokenService(config, clock, await loadOrCreateSigningKey(options.dataDir));
-  const limiter = new FailureLimiter(clock, { maxFailures: TOKEN_MAX_FAILED_ATTEMPTS, windowMs: TOKEN_FAILURE_WINDOW_SECONDS * 1000, maxEntries: MAX_TOKEN_FAILURE_ENTRIES });
+  const limiter = new FailureLimiter(clock, {
+    maxFailures: TOKEN_MAX_FAILED_ATTEMPTS,
+    windowMs: TOKEN_FAILURE_WINDOW_SECONDS * 1000,
+    maxKnownEntries: Math.max(1, config.applications.length),
+    maxUnknownEntries: MAX_TOKEN_FAILURE_ENTRIES,
+  });
   const shutdown = new AbortController();
 
   const logger: FastifyBaseLogger | undefined = options.log
