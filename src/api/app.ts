@@ -53,6 +53,8 @@ export interface AppOptions {
   sim?: { sim: SimulatedPbx; adminKey: string };
   /** Time for network liveness (event socket pings); real time unless a test drives it. */
   networkClock?: Clock;
+  /** The event sequence; `<dataDir>/event-sequence` when absent (tests pass one they drive). */
+  sequence?: PersistentSequence;
 }
 
 export interface LogOptions {
@@ -122,7 +124,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(swagger, { openapi: OPENAPI });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  const hub = new EventHub(pbx, { maxBufferedBytes: WS_MAX_BUFFERED_BYTES, sequence: PersistentSequence.open(options.dataDir) });
+  const sequence = options.sequence ?? PersistentSequence.open(options.dataDir);
+  sequence.reportErrorsTo((error) => app.log.error({ err: error, component: 'event-sequence', health: sequence.health() }, 'event sequence mark not written: numbering continues below the last written mark'));
+  const hub = new EventHub(pbx, { maxBufferedBytes: WS_MAX_BUFFERED_BYTES, sequence });
   // Event frames are written in batches at the end of each event-loop turn; a response of the API first writes out the
   // frames held so far, so the events an action caused reach the client before its answer (docs/events.md). /sim
   // answers are not held to that: they stand for phones and callers, whose events come when they come.
@@ -131,7 +135,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     done(null, payload);
   });
   const streams = new StreamQuota(options.streamLimits ?? DEFAULT_STREAM_LIMITS);
-  const metrics = new Metrics({ pbx, hub, streams });
+  const metrics = new Metrics({ pbx, hub, streams, sequence });
   observeRequests(app, metrics);
   if (options.log?.level === 'debug' || options.log?.level === 'trace') {
     const stopLogging = logCallLifecycle(app.log, pbx);
@@ -161,7 +165,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  // Liveness stays 200 while degraded (the server still answers); `problems` says what needs an operator.
+  app.get('/healthz', { schema: { hide: true } }, async () => {
+    const marked = sequence.health();
+    if (marked.markWritable) return { status: 'ok' };
+    return { status: 'degraded', problems: [`the event sequence mark cannot be written (${marked.lastError ?? 'unknown error'}); ${marked.headroom} numbers left`] };
+  });
   metrics.register(app);
   return app;
 }
