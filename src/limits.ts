@@ -31,6 +31,10 @@ export const CONFIG_LIMITS = {
   maxTextChars: 200,
   maxPathChars: 4_096,
   maxPatternChars: 1_000,
+  /** Shortest application secret (client_secret), in the file and in SWITCHBOARD_DEMO_SECRET. */
+  minSecretChars: 8,
+  /** Shortest /sim admin key, in the file and in SWITCHBOARD_ADMIN_KEY. */
+  minAdminKeyChars: 16,
   /** Alias expansions per file; more is a "billion laughs" file. */
   maxYamlAliasCount: 100,
   /** Raw schema errors gathered per check (several can describe one problem). */

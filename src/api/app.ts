@@ -24,6 +24,7 @@ import { MediaEngine } from '../media/engine.js';
 import { registerConsole } from '../sim/console-server.js';
 import { registerSimRoutes } from '../sim/routes.js';
 import { FailureLimiter } from '../guard/failure-limiter.js';
+import { redactTarget } from '../guard/redact.js';
 import { loadOrCreateSigningKey } from './auth/signing-key.js';
 import { TokenService } from './auth/tokens.js';
 import { ApiError, ApiErrorCodes, resolveError } from './errors.js';
@@ -97,7 +98,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const shutdown = new AbortController();
 
   const logger: FastifyBaseLogger | undefined = options.log
-    ? pino({ level: options.log.level, base: { service: 'switchboard' } }, options.log.destination ?? pino.destination(1))
+    ? pino(
+        {
+          level: options.log.level,
+          base: { service: 'switchboard' },
+          // fastify logs a failed request with its `req`: its URL may carry a token in the query like any other.
+          serializers: { req: (req: { method?: string; url?: string }) => ({ method: req.method, url: req.url === undefined ? undefined : redactTarget(req.url) }) },
+        },
+        options.log.destination ?? pino.destination(1),
+      )
     : undefined;
   const app = Fastify({
     ...(logger ? { loggerInstance: logger } : { logger: false }),

@@ -128,6 +128,18 @@ function check(raw: unknown, file: string, baseDir: string, earlier: Found[]): P
   return config;
 }
 
+/**
+ * Checks a secret given in an environment variable by the rules the configuration file applies to the same
+ * secret (its length), so that no way in is weaker than another.
+ * @throws ConfigError naming the variable (never its value) when the value breaks them.
+ */
+export function checkSecretVariable(variable: string, value: string, minChars: number): void {
+  const maxChars = CONFIG_LIMITS.maxTextChars;
+  const length = [...value].length;
+  if (length >= minChars && length <= maxChars) return;
+  throw new ConfigError([{ file: variable, path: '', message: `must be ${minChars} to ${maxChars} characters long, got ${length}` }]);
+}
+
 function formatProblems(problems: ConfigProblem[]): string {
   const shown = problems.slice(0, CONFIG_LIMITS.maxProblemsShown).map((p) => (p.path === '' ? `${p.file}: ${p.message}` : `${p.file}: ${p.path}: ${p.message}`));
   const hidden = problems.length - shown.length;
