@@ -75,6 +75,12 @@ export const WS_MAX_BUFFERED_BYTES = 1024 * 1024;
 export const MAX_WS_INFLIGHT_REQUESTS = 16;
 /** Largest client frame the event socket accepts, in bytes; larger closes the socket (1009). */
 export const MAX_WS_MESSAGE_BYTES = 64 * 1024;
+/**
+ * Warning lines about client protocol errors (bad WebSocket frames, broken connections) written per kind within
+ * CLIENT_ERROR_WARNING_WINDOW_MS; later ones are counted and the count is reported on the next window's first line.
+ */
+export const CLIENT_ERROR_WARNINGS_PER_WINDOW = 10;
+export const CLIENT_ERROR_WARNING_WINDOW_MS = 60_000;
 /** A quiet event socket is pinged after this long, and terminated if still silent one interval later. */
 export const WS_PING_INTERVAL_MS = 30_000;
 

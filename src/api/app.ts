@@ -11,6 +11,8 @@ import { SystemClock, type Clock } from '../core/clock.js';
 import type { Pbx } from '../core/pbx.js';
 import type { SimulatedPbx } from '../endpoints/directory.js';
 import {
+  CLIENT_ERROR_WARNING_WINDOW_MS,
+  CLIENT_ERROR_WARNINGS_PER_WINDOW,
   MAX_PATH_PARAM_CHARS,
   MAX_REQUEST_BODY_BYTES,
   MAX_TOKEN_FAILURE_ENTRIES,
@@ -25,6 +27,7 @@ import { registerConsole } from '../sim/console-server.js';
 import { registerSimRoutes } from '../sim/routes.js';
 import { FailureLimiter } from '../guard/failure-limiter.js';
 import { redactTarget } from '../guard/redact.js';
+import { WarningLimiter } from '../guard/warning-limiter.js';
 import { loadOrCreateSigningKey } from './auth/signing-key.js';
 import { TokenService } from './auth/tokens.js';
 import { ApiError, ApiErrorCodes, resolveError } from './errors.js';
@@ -38,6 +41,7 @@ import { callControlRoutes } from './routes/callcontrol.js';
 import { tokenRoutes } from './routes/token.js';
 import { EventHub } from './ws/hub.js';
 import { PersistentSequence } from './ws/sequence.js';
+import { socketErrorHandler } from './ws/socket-errors.js';
 import { Liveness } from './ws/liveness.js';
 
 export interface AppOptions {
@@ -150,7 +154,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const stopLogging = logCallLifecycle(app.log, pbx);
     app.addHook('onClose', async () => stopLogging());
   }
-  const liveness = new Liveness(options.networkClock ?? new SystemClock(), WS_PING_INTERVAL_MS);
+  const networkClock = options.networkClock ?? new SystemClock();
+  const liveness = new Liveness(networkClock, WS_PING_INTERVAL_MS);
+  const clientErrors = new WarningLimiter(app.log, networkClock, { maxLinesPerWindow: CLIENT_ERROR_WARNINGS_PER_WINDOW, windowMs: CLIENT_ERROR_WARNING_WINDOW_MS, maxKinds: 16 });
   // Replaces the plugin's own pre-close (which closes sockets with no code): clients get 1001, after the Remove
   // frames of the calls the server ended.
   const closeSockets = (done: () => void) => {
@@ -158,7 +164,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     hub.close(1001, 'server shutting down');
     done();
   };
-  await app.register(websocket, { options: { maxPayload: MAX_WS_MESSAGE_BYTES }, preClose: closeSockets });
+  await app.register(websocket, { options: { maxPayload: MAX_WS_MESSAGE_BYTES }, preClose: closeSockets, errorHandler: socketErrorHandler(clientErrors) });
 
   // Audio of every call; stopped before the server closes, so open streams end and their connections go idle.
   const media = new MediaEngine({ pbx, clock, config, onError: (error, context) => app.log.error({ err: error }, `media: ${context}`) });
