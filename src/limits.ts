@@ -64,6 +64,8 @@ export const MAX_TOKEN_FAILURE_ENTRIES = 10_000;
 export const MAX_CLIENT_ID_CHARS = 64;
 /** Most fields a multipart token request may carry. */
 export const MAX_TOKEN_FORM_FIELDS = 16;
+/** How far in the future a token's `iat` may lie (clock skew), in seconds; further is refused with 401. */
+export const MAX_TOKEN_ISSUED_AT_SKEW_SECONDS = 60;
 /** Verified access tokens remembered so their signature is checked once (expiry and revocation are checked every time). */
 export const MAX_VERIFIED_TOKENS = 1024;
 /** Largest value of one multipart token request field, in bytes. */

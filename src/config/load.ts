@@ -6,6 +6,7 @@ import type { TLocalizedValidationError } from 'typebox/error';
 import { Settings } from 'typebox/system';
 import { Value } from 'typebox/value';
 import { type Document, LineCounter, parseDocument, Scalar, visit } from 'yaml';
+import { unsafePatternReason } from './safe-pattern.js';
 import { CONFIG_LIMITS } from '../limits.js';
 import { BEHAVIOUR_KINDS, EXTERNAL_NUMBER, LOG_LEVELS, PbxConfigFileSchema, QUEUE_STRATEGIES } from './schema.js';
 import type {
@@ -534,6 +535,8 @@ function buildExternalRule(rule: Fields, path: string, report: Report): External
   if (typeof pattern === 'string' && number === undefined) {
     try {
       new RegExp(pattern);
+      const unsafe = unsafePatternReason(pattern);
+      if (unsafe !== undefined) report(child(path, 'pattern'), `could take exponential time to match: ${unsafe}; write it without nested repetition (docs/configuration.md)`);
     } catch (error) {
       report(child(path, 'pattern'), `must be a valid regular expression: ${(error as Error).message.replace(/^Invalid regular expression: /, '')}`);
     }
