@@ -93,25 +93,9 @@ const OPENAPI = {
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { pbx, config, clock } = options;
   const tokens = new TokenService(config, clock, await loadOrCreateSigningKey(options.dataDir));
-  const limiter = new FailureLimiter(clock, {
-    maxFailures: TOKEN_MAX_FAILED_ATTEMPTS,
-    windowMs: TOKEN_FAILURE_WINDOW_SECONDS * 1000,
-    maxKnownEntries: Math.max(1, config.applications.length),
-    maxUnknownEntries: MAX_TOKEN_FAILURE_ENTRIES,
-  });
+  const limiter = tokenLimiter(clock, config);
   const shutdown = new AbortController();
-
-  const logger: FastifyBaseLogger | undefined = options.log
-    ? pino(
-        {
-          level: options.log.level,
-          base: { service: 'switchboard' },
-          // fastify logs a failed request with its `req`: its URL may carry a token in the query like any other.
-          serializers: { req: (req: { method?: string; url?: string }) => ({ method: req.method, url: req.url === undefined ? undefined : redactTarget(req.url) }) },
-        },
-        options.log.destination ?? pino.destination(1),
-      )
-    : undefined;
+  const logger = options.log ? createLogger(options.log) : undefined;
   const app = Fastify({
     ...(logger ? { loggerInstance: logger } : { logger: false }),
     // One line per request comes from observeRequests, with the request id (X-Request-Id, echoed or made up).
@@ -137,8 +121,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(swagger, { openapi: OPENAPI });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  const sequence = options.sequence ?? PersistentSequence.open(options.dataDir);
-  sequence.reportErrorsTo((error) => app.log.error({ err: error, component: 'event-sequence', health: sequence.health() }, 'event sequence mark not written: numbering continues below the last written mark'));
+  const sequence = openSequence(options, app);
   const hub = new EventHub(pbx, { maxBufferedBytes: WS_MAX_BUFFERED_BYTES, sequence });
   // Event frames are written in batches at the end of each event-loop turn; a response of the API first writes out the
   // frames held so far, so the events an action caused reach the client before its answer (docs/events.md). /sim
@@ -156,7 +139,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }
   const networkClock = options.networkClock ?? new SystemClock();
   const liveness = new Liveness(networkClock, WS_PING_INTERVAL_MS);
-  const clientErrors = new WarningLimiter(app.log, networkClock, { maxLinesPerWindow: CLIENT_ERROR_WARNINGS_PER_WINDOW, windowMs: CLIENT_ERROR_WARNING_WINDOW_MS, maxKinds: 16 });
   // Replaces the plugin's own pre-close (which closes sockets with no code): clients get 1001, after the Remove
   // frames of the calls the server ended.
   const closeSockets = (done: () => void) => {
@@ -164,7 +146,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     hub.close(1001, 'server shutting down');
     done();
   };
-  await app.register(websocket, { options: { maxPayload: MAX_WS_MESSAGE_BYTES }, preClose: closeSockets, errorHandler: socketErrorHandler(clientErrors) });
+  await app.register(websocket, { options: { maxPayload: MAX_WS_MESSAGE_BYTES }, preClose: closeSockets, errorHandler: socketErrorHandler(clientWarnings(app, networkClock)) });
 
   // Audio of every call; stopped before the server closes, so open streams end and their connections go idle.
   const media = new MediaEngine({ pbx, clock, config, onError: (error, context) => app.log.error({ err: error }, `media: ${context}`) });
@@ -180,12 +162,50 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  // Liveness stays 200 while degraded (the server still answers); `problems` says what needs an operator.
+  registerHealth(app, sequence);
+  metrics.register(app);
+  return app;
+}
+
+/** The token guessing limit: one record per configured client, unknown ids in their own bounded table. */
+function tokenLimiter(clock: Clock, config: PbxConfig): FailureLimiter {
+  return new FailureLimiter(clock, {
+    maxFailures: TOKEN_MAX_FAILED_ATTEMPTS,
+    windowMs: TOKEN_FAILURE_WINDOW_SECONDS * 1000,
+    maxKnownEntries: Math.max(1, config.applications.length),
+    maxUnknownEntries: MAX_TOKEN_FAILURE_ENTRIES,
+  });
+}
+
+/** Warnings about clients' protocol errors, a few lines a minute per kind whatever they send. */
+function clientWarnings(app: FastifyInstance, clock: Clock): WarningLimiter {
+  return new WarningLimiter(app.log, clock, { maxLinesPerWindow: CLIENT_ERROR_WARNINGS_PER_WINDOW, windowMs: CLIENT_ERROR_WARNING_WINDOW_MS, maxKinds: 16 });
+}
+
+/** The JSON-lines logger; fastify logs a failed request with its `req`, whose URL may carry a token like any other. */
+function createLogger(options: LogOptions): FastifyBaseLogger {
+  return pino(
+    {
+      level: options.level,
+      base: { service: 'switchboard' },
+      serializers: { req: (req: { method?: string; url?: string }) => ({ method: req.method, url: req.url === undefined ? undefined : redactTarget(req.url) }) },
+    },
+    options.destination ?? pino.destination(1),
+  );
+}
+
+/** The event sequence, whose failed mark writes are logged as structured errors. */
+function openSequence(options: AppOptions, app: FastifyInstance): PersistentSequence {
+  const sequence = options.sequence ?? PersistentSequence.open(options.dataDir);
+  sequence.reportErrorsTo((error) => app.log.error({ err: error, component: 'event-sequence', health: sequence.health() }, 'event sequence mark not written: numbering continues below the last written mark'));
+  return sequence;
+}
+
+/** GET /healthz: liveness stays 200 while degraded (the server still answers); `problems` says what needs an operator. */
+function registerHealth(app: FastifyInstance, sequence: PersistentSequence): void {
   app.get('/healthz', { schema: { hide: true } }, async () => {
     const marked = sequence.health();
     if (marked.markWritable) return { status: 'ok' };
     return { status: 'degraded', problems: [`the event sequence mark cannot be written (${marked.lastError ?? 'unknown error'}); ${marked.headroom} numbers left`] };
   });
-  metrics.register(app);
-  return app;
 }
