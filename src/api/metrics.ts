@@ -6,12 +6,14 @@ import type { Pbx } from '../core/pbx.js';
 import type { StreamQuota } from './stream-quota.js';
 import type { EventHub } from './ws/hub.js';
 import { METRICS_DOC } from './openapi.js';
+import type { SequenceHealth } from './ws/sequence.js';
 
 /** What the gauges read when Prometheus scrapes; nothing is counted on the hot paths but the HTTP requests. */
 export interface MetricSources {
   pbx: Pbx;
   hub: EventHub;
   streams: StreamQuota;
+  sequence: { health(): SequenceHealth };
 }
 
 /** Request-duration buckets in seconds: sub-millisecond API calls up to long waits (actions wait up to 30 s). */
@@ -70,6 +72,31 @@ export class Metrics {
       collect() {
         this.reset();
         this.inc(sources.hub.sent);
+      },
+    });
+    new Gauge({
+      name: 'switchboard_event_sequence_mark_writable',
+      help: 'Whether the latest write of the event sequence mark succeeded (0: numbering runs on what is left below the mark).',
+      registers,
+      collect() {
+        this.set(sources.sequence.health().markWritable ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'switchboard_event_sequence_headroom',
+      help: 'Event sequence numbers left below the written mark.',
+      registers,
+      collect() {
+        this.set(sources.sequence.health().headroom);
+      },
+    });
+    new Counter({
+      name: 'switchboard_event_sequence_mark_failures_total',
+      help: 'Failed writes of the event sequence mark since start.',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(sources.sequence.health().writeFailures);
       },
     });
     this.requests = new Counter({

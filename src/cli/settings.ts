@@ -4,8 +4,9 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { demoConfig } from '../config/demo.js';
-import { loadConfigFile } from '../config/load.js';
+import { checkSecretVariable, loadConfigFile } from '../config/load.js';
 import type { PbxConfig } from '../config/types.js';
+import { CONFIG_LIMITS } from '../limits.js';
 
 export const USAGE = `Usage: switchboard serve [--config FILE] [--host HOST] [--port PORT] [--tls-cert FILE --tls-key FILE] [--fake-clock] [--ready-file PATH]
 
@@ -18,9 +19,13 @@ export interface ServeSettings {
   config: PbxConfig;
   source: string;
   demoSecret: string | null;
+  /** Whether the demo secret was made up at start (then it is printed; a given one is not). */
+  demoSecretGenerated: boolean;
   host: string;
   port: number;
   adminKey: string;
+  /** Where the admin key came from: only a generated key is printed. */
+  adminKeySource: 'SWITCHBOARD_ADMIN_KEY' | 'configuration' | 'generated';
   fakeClock: boolean;
   /** Written with the URL once the server listens, removed when it stops. */
   readyFile: string | undefined;
@@ -45,10 +50,12 @@ export function resolveServeSettings(argv: string[], env: NodeJS.ProcessEnv): Se
   const file = values.config || env.SWITCHBOARD_CONFIG || undefined; // an empty value means unset
   let config: PbxConfig;
   let demoSecret: string | null = null;
+  const givenDemoSecret = env.SWITCHBOARD_DEMO_SECRET || undefined; // an empty value means unset
   if (file) {
     config = loadConfigFile(file);
   } else {
-    demoSecret = env.SWITCHBOARD_DEMO_SECRET || randomBytes(18).toString('base64url');
+    if (givenDemoSecret !== undefined) checkSecretVariable('SWITCHBOARD_DEMO_SECRET', givenDemoSecret, CONFIG_LIMITS.minSecretChars);
+    demoSecret = givenDemoSecret ?? randomBytes(18).toString('base64url');
     config = demoConfig({ demoSecret });
   }
   const tlsCert = values['tls-cert'];
@@ -61,11 +68,16 @@ export function resolveServeSettings(argv: string[], env: NodeJS.ProcessEnv): Se
     port = Number(portText);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a whole number from 0 to 65535, got '${portText}'`);
   }
-  const adminKey = env.SWITCHBOARD_ADMIN_KEY || config.server.sim.adminKey || randomBytes(18).toString('base64url');
+  const givenAdminKey = env.SWITCHBOARD_ADMIN_KEY || undefined;
+  if (givenAdminKey !== undefined) checkSecretVariable('SWITCHBOARD_ADMIN_KEY', givenAdminKey, CONFIG_LIMITS.minAdminKeyChars);
+  const adminKeySource = givenAdminKey !== undefined ? 'SWITCHBOARD_ADMIN_KEY' : config.server.sim.adminKey !== null ? 'configuration' : 'generated';
+  const adminKey = givenAdminKey ?? config.server.sim.adminKey ?? randomBytes(18).toString('base64url');
   return {
     config,
     source: file ?? 'the embedded demo PBX',
     demoSecret,
+    demoSecretGenerated: demoSecret !== null && givenDemoSecret === undefined,
+    adminKeySource,
     host: values.host ?? env.SWITCHBOARD_HOST ?? config.server.host,
     port,
     adminKey,

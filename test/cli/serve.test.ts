@@ -9,15 +9,15 @@ import { resolveServeSettings } from '../../src/cli/settings.js';
 import { startCli, untilFile } from '../helpers/cli.js';
 
 describe('switchboard serve', () => {
-  test('runs the demo PBX, prints URL, client id and secret, serves HTTP, and exits 0 on SIGTERM', async () => {
+  test('runs the demo PBX, prints URL, client id and where the secret came from on stderr, serves HTTP, and exits 0 on SIGTERM', async () => {
     const cli = await startCli(['serve', '--host', '127.0.0.1', '--port', '0'], { SWITCHBOARD_DEMO_SECRET: 'cli-test-secret' });
-    const [, url] = await cli.waitFor(/URL:\s+(http:\/\/127\.0\.0\.1:\d+)/);
-    await cli.waitFor(/Press Ctrl\+C/);
-    assert.match(cli.stdout(), /3CX Call Control API on the embedded demo PBX/);
-    assert.match(cli.stdout(), /client_id: 800\s+client_secret: cli-test-secret/);
-    assert.match(cli.stdout(), /Admin key:\s+\S+/);
-    assert.match(cli.stdout(), /HTTPS:\s+https:\/\/localhost:\d+/);
-    assert.match(cli.stdout(), /Trust:\s+NODE_EXTRA_CA_CERTS=\S+cert\.pem/);
+    const [, url] = await cli.waitFor(/URL:\s+(http:\/\/127\.0\.0\.1:\d+)/, 'stderr');
+    await cli.waitFor(/Press Ctrl\+C/, 'stderr');
+    assert.match(cli.stderr(), /3CX Call Control API on the embedded demo PBX/);
+    assert.match(cli.stderr(), /client_id: 800\s+client_secret: from SWITCHBOARD_DEMO_SECRET/);
+    assert.match(cli.stderr(), /Admin key:\s+\S+/);
+    assert.match(cli.stderr(), /HTTPS:\s+https:\/\/localhost:\d+/);
+    assert.match(cli.stderr(), /Trust:\s+NODE_EXTRA_CA_CERTS=\S+cert\.pem/);
     const response = await fetch(`${url}/healthz`);
     assert.equal(response.status, 200);
     cli.child.kill('SIGTERM');
@@ -28,7 +28,7 @@ describe('switchboard serve', () => {
     const dir = mkdtempSync(join(tmpdir(), 'switchboard-cli-'));
     const file = join(dir, 'ready');
     const cli = await startCli(['serve', '--host', '127.0.0.1', '--port', '0', '--ready-file', file]);
-    const [, url] = await cli.waitFor(/URL:\s+(http:\/\/127\.0\.0\.1:\d+)/);
+    const [, url] = await cli.waitFor(/URL:\s+(http:\/\/127\.0\.0\.1:\d+)/, 'stderr');
     await untilFile(file);
     assert.equal(readFileSync(file, 'utf8'), `${url}\n`);
     cli.child.kill('SIGTERM');
@@ -39,9 +39,9 @@ describe('switchboard serve', () => {
 
   test('generates a demo secret when none is given, and stops on SIGINT too', async () => {
     const cli = await startCli(['serve', '--host', '127.0.0.1', '--port', '0']);
-    const [, secret] = await cli.waitFor(/client_secret: (\S+)/);
+    const [, secret] = await cli.waitFor(/client_secret: (\S+)/, 'stderr');
     assert.ok(secret!.length >= 16);
-    await cli.waitFor(/Press Ctrl\+C/);
+    await cli.waitFor(/Press Ctrl\+C/, 'stderr');
     cli.child.kill('SIGINT');
     const exit = await cli.exited;
     assert.equal(exit.code, 0, JSON.stringify({ exit, out: cli.stdout(), err: cli.stderr() }));

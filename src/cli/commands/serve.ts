@@ -2,7 +2,34 @@
 
 import { rmSync, writeFileSync } from 'node:fs';
 import { startServer, type RunningServer } from '../../server.js';
-import { resolveServeSettings } from '../settings.js';
+import { resolveServeSettings, type ServeSettings } from '../settings.js';
+
+/**
+ * The start banner. It goes to standard error, the terminal's stream, never to standard output where the JSON logs
+ * go (log collectors keep those). Secrets are printed only when they were made up at this start: a secret given in
+ * the environment or the configuration is named by where it came from, never echoed.
+ */
+export function banner(settings: ServeSettings, server: Pick<RunningServer, 'url' | 'secureUrl' | 'caFile' | 'port' | 'adminKey'>): string {
+  const lines = [
+    `Switchboard: 3CX Call Control API on ${settings.source}`,
+    `  URL:          ${server.url}${settings.host !== '127.0.0.1' ? `  (listening on ${settings.host}:${server.port})` : ''}`,
+  ];
+  if (server.secureUrl) lines.push(`  HTTPS:        ${server.secureUrl}  (same port; wss:// works too)`);
+  if (server.caFile) lines.push(`  Trust:        NODE_EXTRA_CA_CERTS=${server.caFile}`);
+  for (const application of settings.config.applications) {
+    let secret = '';
+    if (settings.demoSecret !== null) secret = settings.demoSecretGenerated ? `  client_secret: ${settings.demoSecret}` : '  client_secret: from SWITCHBOARD_DEMO_SECRET';
+    lines.push(`  Application:  client_id: ${application.clientId}${secret}  (monitors ${application.monitor.join(', ') || 'nothing else'})`);
+  }
+  if (settings.config.server.sim.enabled) {
+    const generated = settings.adminKeySource === 'generated';
+    lines.push(`  Admin key:    ${generated ? server.adminKey : `from ${settings.adminKeySource === 'configuration' ? 'server.sim.adminKey' : 'SWITCHBOARD_ADMIN_KEY'}`}  (for /sim)`);
+    lines.push(`  Console:      ${server.url}/console/${generated ? `#key=${encodeURIComponent(server.adminKey)}` : '  (asks for the admin key)'}`);
+  }
+  if (settings.fakeClock) lines.push('  Clock:        fake (moves only on POST /sim/clock/advance)');
+  lines.push('Press Ctrl+C to stop.');
+  return lines.join('\n');
+}
 
 export async function serve(argv: string[]): Promise<void> {
   const settings = resolveServeSettings(argv, process.env);
@@ -13,7 +40,7 @@ export async function serve(argv: string[]): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`\n${signal}: stopping`);
+    console.error(`\n${signal}: stopping`);
     if (settings.readyFile !== undefined) rmSync(settings.readyFile, { force: true });
     (running.server ? running.server.close() : Promise.resolve()).then(
       () => process.exit(0),
@@ -32,21 +59,7 @@ export async function serve(argv: string[]): Promise<void> {
     await server.close(); // a signal arrived while starting
     return;
   }
-  const lines = [
-    `Switchboard: 3CX Call Control API on ${settings.source}`,
-    `  URL:          ${server.url}${settings.host !== '127.0.0.1' ? `  (listening on ${settings.host}:${server.port})` : ''}`,
-  ];
-  if (server.secureUrl) lines.push(`  HTTPS:        ${server.secureUrl}  (same port; wss:// works too)`);
-  if (server.caFile) lines.push(`  Trust:        NODE_EXTRA_CA_CERTS=${server.caFile}`);
-  for (const application of settings.config.applications) {
-    const secret = settings.demoSecret !== null ? `  client_secret: ${settings.demoSecret}` : '';
-    lines.push(`  Application:  client_id: ${application.clientId}${secret}  (monitors ${application.monitor.join(', ') || 'nothing else'})`);
-  }
-  if (settings.config.server.sim.enabled) lines.push(`  Admin key:    ${server.adminKey}  (for /sim)`);
-  if (settings.config.server.sim.enabled) lines.push(`  Console:      ${server.url}/console/#key=${encodeURIComponent(server.adminKey)}`);
-  if (settings.fakeClock) lines.push('  Clock:        fake (moves only on POST /sim/clock/advance)');
-  lines.push('Press Ctrl+C to stop.');
-  console.log(lines.join('\n'));
+  console.error(banner(settings, server));
   // After the banner: whoever waits for the file finds the banner printed and the server listening.
   if (settings.readyFile !== undefined) writeFileSync(settings.readyFile, `${server.url}\n`);
 }
