@@ -188,7 +188,7 @@ function openSequence(options: AppOptions, app: FastifyInstance): PersistentSequ
 
 /** GET /healthz: liveness stays 200 while degraded (the server still answers); `problems` says what needs an operator. */
 function registerHealth(app: FastifyInstance, sequence: PersistentSequence): void {
-  app.get('/healthz', { schema: { hide: true } }, async () => {
+  app.get('/healthz', { schema: HEALTH_DOC }, async () => {
     const marked = sequence.health();
     if (marked.markWritable) return { status: 'ok' };
     return { status: 'degraded', problems: [`the event sequence mark cannot be written (${marked.lastError ?? 'unknown error'}); ${marked.headroom} numbers left`] };

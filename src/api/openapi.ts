@@ -97,7 +97,13 @@ export const HEALTH_DOC = {
   summary: 'Liveness: the server is up and answering',
   security: [],
   response: {
-    200: Type.Object({ status: Type.String({ description: 'ok while the server runs.', examples: ['ok'] }) }, { additionalProperties: true, title: 'Health' }),
+    200: Type.Object(
+      {
+        status: Type.String({ description: '`ok`, or `degraded` while the server answers but needs an operator (see `problems`).', examples: ['ok'] }),
+        problems: Type.Optional(Type.Array(Type.String(), { description: 'What is degraded, in words; absent when the status is ok.' })),
+      },
+      { additionalProperties: true, title: 'Health' },
+    ),
   },
 };
 

@@ -42,7 +42,7 @@ describe('request logs', () => {
 
 describe('the serve banner', () => {
   test('goes to standard error, away from the JSON logs on standard output; given secrets are not echoed', async () => {
-    const cli = startCli(['serve', '--host', '127.0.0.1', '--port', '0'], { SWITCHBOARD_DEMO_SECRET: 'given-demo-secret', SWITCHBOARD_ADMIN_KEY: 'given-admin-key-0123456789' });
+    const cli = await startCli(['serve', '--host', '127.0.0.1', '--port', '0'], { SWITCHBOARD_DEMO_SECRET: 'given-demo-secret', SWITCHBOARD_ADMIN_KEY: 'given-admin-key-0123456789' });
     const [, url] = await cli.waitFor(/URL:\s+(http:\/\/127\.0\.0\.1:\d+)/, 'stderr');
     await cli.waitFor(/Press Ctrl\+C/, 'stderr');
     await fetch(`${url}/healthz?key=given-admin-key-0123456789`);
@@ -58,7 +58,7 @@ describe('the serve banner', () => {
   });
 
   test('generated secrets are printed, on standard error only', async () => {
-    const cli = startCli(['serve', '--host', '127.0.0.1', '--port', '0']);
+    const cli = await startCli(['serve', '--host', '127.0.0.1', '--port', '0']);
     const [, secret] = await cli.waitFor(/client_secret: (\S+)/, 'stderr');
     const [, key] = await cli.waitFor(/Admin key:\s+(\S+)/, 'stderr');
     await cli.waitFor(/Press Ctrl\+C/, 'stderr');

@@ -28,7 +28,7 @@ test('SIGTERM ends calls (Remove frames reach the client), closes the event sock
   try {
     let out = '';
     const url = await new Promise<string>((resolve, reject) => {
-      child.stderr.on('data', (chunk: Buffer) => {
+      child.stderr!.on('data', (chunk: Buffer) => {
         out += chunk.toString();
         const match = /URL:\s+(http:\/\/\S+)/.exec(out);
         if (match && out.includes('Press Ctrl+C')) resolve(match[1]!);
