@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { UsageError } from './settings.js';
+import { UsageError } from './usage-error.js';
 
 /** A file could not be read or written: `switchboard: cannot read in.wav: no such file or directory`, exit 1. */
 export class FileError extends Error {}

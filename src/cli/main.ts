@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `switchboard` command: `serve` runs the server; the other commands talk to a running one (Call Control API and /sim).
 
-import { ConfigError } from '../config/load.js';
+import { ConfigError } from '../config/errors.js';
 import { DNS_USAGE, dns } from './commands/dns.js';
 import { EVENTS_USAGE, events } from './commands/events.js';
 import { ANSWER_USAGE, CALL_USAGE, DTMF_USAGE, HANGUP_USAGE, STATE_USAGE, answer, call, dtmf, hangup, state } from './commands/sim.js';
@@ -11,8 +11,8 @@ import { TOKEN_USAGE, token } from './commands/token.js';
 import { WAIT_USAGE, wait } from './commands/wait.js';
 import { explainClientError } from './errors.js';
 import { CONNECTION_FLAGS, CONNECTION_HELP } from './options.js';
-import { USAGE as SERVE_USAGE, UsageError } from './settings.js';
-import { MAIN_USAGE } from './usage.js';
+import { UsageError } from './usage-error.js';
+import { MAIN_USAGE, SERVE_USAGE } from './usage.js';
 
 interface Command {
   run(argv: string[]): Promise<number>;

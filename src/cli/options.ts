@@ -3,7 +3,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { CallControlClient } from '../client/call-control.js';
 import { SimClient } from '../client/sim.js';
-import { UsageError } from './settings.js';
+import { UsageError } from './usage-error.js';
 
 export const DEFAULT_URL = 'http://127.0.0.1:5001';
 export const DEFAULT_CLIENT_ID = '800';

@@ -7,12 +7,10 @@ import { demoConfig } from '../config/demo.js';
 import { checkSecretVariable, loadConfigFile } from '../config/load.js';
 import type { PbxConfig } from '../config/types.js';
 import { CONFIG_LIMITS } from '../limits.js';
+import { UsageError } from './usage-error.js';
 
-export const USAGE = `Usage: switchboard serve [--config FILE] [--host HOST] [--port PORT] [--tls-cert FILE --tls-key FILE] [--fake-clock] [--ready-file PATH]
-
-Runs the 3CX Call Control API server. Without --config (or SWITCHBOARD_CONFIG) it runs the embedded demo PBX.
---ready-file PATH: once listening, writes the URL to PATH (removed on stop); switchboard wait waits for the server.
-Environment: SWITCHBOARD_CONFIG, SWITCHBOARD_HOST, SWITCHBOARD_PORT, SWITCHBOARD_DEMO_SECRET, SWITCHBOARD_ADMIN_KEY.`;
+export { SERVE_USAGE as USAGE } from './usage.js';
+export { UsageError } from './usage-error.js';
 
 
 export interface ServeSettings {
@@ -88,4 +86,3 @@ export function resolveServeSettings(argv: string[], env: NodeJS.ProcessEnv): Se
 
 
 
-export class UsageError extends Error {}

@@ -24,3 +24,10 @@ Commands:
 ${CONNECTION_HELP}
 
 docs/cli.md has examples.`;
+
+/** `switchboard serve --help` and serve's usage errors. */
+export const SERVE_USAGE = `Usage: switchboard serve [--config FILE] [--host HOST] [--port PORT] [--tls-cert FILE --tls-key FILE] [--fake-clock] [--ready-file PATH]
+
+Runs the 3CX Call Control API server. Without --config (or SWITCHBOARD_CONFIG) it runs the embedded demo PBX.
+--ready-file PATH: once listening, writes the URL to PATH (removed on stop); switchboard wait waits for the server.
+Environment: SWITCHBOARD_CONFIG, SWITCHBOARD_HOST, SWITCHBOARD_PORT, SWITCHBOARD_DEMO_SECRET, SWITCHBOARD_ADMIN_KEY.`;

@@ -6,6 +6,9 @@ import type { TLocalizedValidationError } from 'typebox/error';
 import { Settings } from 'typebox/system';
 import { Value } from 'typebox/value';
 import { type Document, LineCounter, parseDocument, Scalar, visit } from 'yaml';
+import { ConfigError, type ConfigProblem } from './errors.js';
+
+export { ConfigError, type ConfigProblem };
 import { unsafePatternReason } from './safe-pattern.js';
 import { CONFIG_LIMITS } from '../limits.js';
 import { BEHAVIOUR_KINDS, EXTERNAL_NUMBER, LOG_LEVELS, PbxConfigFileSchema, QUEUE_STRATEGIES } from './schema.js';
@@ -26,25 +29,7 @@ import type {
   TrunkConfig,
 } from './types.js';
 
-/** One thing wrong with a configuration: where (file and key path, like `extensions[0].devices[1].behaviour`) and what. */
-export interface ConfigProblem {
-  /** The file path as given, or a label such as `<demo>` or `<inline>`. */
-  file: string;
-  /** Key path in the file (`queues[0].agents[2]`); empty when the problem concerns the whole file. */
-  path: string;
-  message: string;
-}
 
-/** A configuration that cannot be used. `problems` lists every problem found; the message has one `FILE: PATH: MESSAGE` line per problem. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  readonly problems: ConfigProblem[];
-
-  constructor(problems: ConfigProblem[]) {
-    super(formatProblems(problems));
-    this.problems = problems;
-  }
-}
 
 /**
  * Reads, validates and normalizes a YAML configuration file. Relative paths in it (prompt, holdMusic,
@@ -141,11 +126,6 @@ export function checkSecretVariable(variable: string, value: string, minChars: n
   throw new ConfigError([{ file: variable, path: '', message: `must be ${minChars} to ${maxChars} characters long, got ${length}` }]);
 }
 
-function formatProblems(problems: ConfigProblem[]): string {
-  const shown = problems.slice(0, CONFIG_LIMITS.maxProblemsShown).map((p) => (p.path === '' ? `${p.file}: ${p.message}` : `${p.file}: ${p.path}: ${p.message}`));
-  const hidden = problems.length - shown.length;
-  return [...shown, ...(hidden > 0 ? [`... and ${hidden} more problems`] : [])].join('\n');
-}
 
 function tooBig(bytes: number): string {
   return `the configuration is ${bytes} bytes; the limit is ${CONFIG_LIMITS.maxFileBytes} bytes`;

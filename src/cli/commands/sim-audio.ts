@@ -4,7 +4,7 @@ import type { SimMediaBehaviour, SimMediaState, SimSound } from '../../client/si
 import { readInput, requireBinaryStdout, writeOutput } from '../files.js';
 import { describeMedia, table } from '../format.js';
 import { parseCommand, parseId, parseNumber, simClient, stringFlag, type ParsedCommand } from '../options.js';
-import { UsageError } from '../settings.js';
+import { UsageError } from '../usage-error.js';
 
 export const PLAY_USAGE = `Usage: switchboard play PARTY FILE|- [--raw] [--json]
        switchboard play PARTY --tone HZ[,HZ] --ms N [--level=DBM0] [--json]

@@ -2,7 +2,7 @@
 
 import type { SimState } from '../../client/sim.js';
 import { MAX_DTMF_DIGITS } from '../../limits.js';
-import { UsageError } from '../settings.js';
+import { UsageError } from '../usage-error.js';
 import { describeBehaviour, describeParty, table } from '../format.js';
 import { parseCommand, parseCount, parseId, simClient, stringFlag } from '../options.js';
 

@@ -5,7 +5,7 @@ import type { Readable, Writable } from 'node:stream';
 import { BYTES_PER_SECOND } from '../../media/format.js';
 import { openInput, openOutput, requireBinaryStdout } from '../files.js';
 import { callControlClient, parseCommand, parseId, stringFlag } from '../options.js';
-import { UsageError } from '../settings.js';
+import { UsageError } from '../usage-error.js';
 
 export const STREAM_USAGE = `Usage: switchboard stream read DN PARTICIPANT [-o FILE] [--json]
        switchboard stream write DN PARTICIPANT [FILE|-] [--json]

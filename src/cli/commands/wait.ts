@@ -3,7 +3,7 @@
 
 import { existsSync } from 'node:fs';
 import { parseCommand, parseNumber, stringFlag } from '../options.js';
-import { UsageError } from '../settings.js';
+import { UsageError } from '../usage-error.js';
 
 export const WAIT_USAGE = `Usage: switchboard wait [--timeout SECONDS] [--file PATH]
   Waits until the server at --url answers GET /healthz (default: up to 30 s), and with --file until PATH exists
