@@ -111,6 +111,8 @@ export const LIVE_PUSH_INTERVAL_MS = 100;
 export const LIVE_STATE_CHECK_INTERVAL_MS = 1000;
 /** Event frames kept for a console that (re)connects. */
 export const LIVE_RECENT_FRAMES = 500;
+/** Participants that left, with their removal cause, kept for GET /sim/removals and the console (oldest dropped). */
+export const SIM_RECENT_REMOVALS = 500;
 /** Bytes queued on a console socket beyond which it gets nothing until it drains, then a fresh snapshot. */
 export const LIVE_MAX_BUFFERED_BYTES = 1024 * 1024;
 /** Consoles connected at once. */

@@ -371,14 +371,14 @@ export class Pbx {
       const originIdentity = this.dnIdentity(dn);
       const [single] = devices;
       if (devices.length === 1 && single && (single.directControl || dn.kind !== 'extension')) {
-        // The device goes off-hook by itself: the destination is offered now.
-        const prepared = this.prepareOffer(target, originIdentity);
+        // The device goes off-hook by itself: the call has started, and the destination is offered now.
         const call = this.newCall('', this.ref(dn));
-        const origin = this.createLeg(call, dn, single, this.endpointForDevice(dn.number, single.id), 'Dialing', originIdentity, prepared.identity);
+        const origin = this.createLeg(call, dn, single, this.endpointForDevice(dn.number, single.id), 'Dialing', originIdentity, this.targetIdentity(target));
         origin.attachedData = attachedData;
         this.emitUpsert(origin);
-        this.placeOffer('call', call, prepared, origin, undefined, ringMs, 'None', {});
-        return new SettledOperation(this.view(origin), { ok: true, participant: this.view(origin) });
+        const view = this.view(origin);
+        this.dialOut(origin, target, ringMs, 'later');
+        return new SettledOperation(view, { ok: true, participant: view });
       }
 
       // The device(s) ring first; whichever is picked up dials the destination.
@@ -1136,16 +1136,29 @@ export class Pbx {
     this.settleAttempt(attempt, { ok: true, participant: this.view(leg) }, 'answered-elsewhere', leg);
     leg.attempt = undefined;
     const target = attempt.dialTarget;
-    if (!target) return;
+    if (target) this.dialOut(leg, target, attempt.dialRingMs, 'now');
+  }
+
+  /**
+   * A Dialing participant calls `target`. The call has started, so a destination that refuses (busy, rejected,
+   * unreachable, not registered) ends the participant with that cause instead of failing the command: `later`
+   * removes it once the running command has finished (makecall answers with the participant first, as 3CX does
+   * when a trunk's busy answer comes after the INVITE left), `now` removes it within the command.
+   */
+  private dialOut(origin: Leg, target: Target, ringMs: number | null, when: 'now' | 'later'): void {
+    let prepared: PreparedOffer;
     try {
-      const prepared = this.prepareOffer(target, leg.self);
-      leg.party = prepared.identity;
-      this.emitUpsert(leg);
-      this.placeOffer('call', leg.call, prepared, leg, undefined, attempt.dialRingMs, 'None', {});
+      prepared = this.prepareOffer(target, origin.self);
     } catch (error) {
       if (!(error instanceof CoreError)) throw error;
-      this.removeLeg(leg, codeToCause(error.code));
+      const cause = codeToCause(error.code);
+      if (when === 'now') this.removeLeg(origin, cause);
+      else this.deferred.push(() => this.run(() => this.removeLeg(origin, cause)));
+      return;
     }
+    origin.party = prepared.identity;
+    this.emitUpsert(origin);
+    this.placeOffer('call', origin.call, prepared, origin, undefined, ringMs, 'None', {});
   }
 
   private succeedAttempt(attempt: Attempt, answered: Leg): void {

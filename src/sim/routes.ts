@@ -32,10 +32,12 @@ import {
   SimDeviceSchema,
   SimErrorSchema,
   SimPartySchema,
+  SimRemovalSchema,
   SimStateSchema,
 } from './schemas.js';
 import { registerSimAudioRoutes } from './audio.js';
 import { registerListenRoute } from './console-listen.js';
+import { RemovalLog } from './removals.js';
 import { buildState, partyOf } from './state.js';
 
 /** A /sim refusal that is not a PBX error (unknown route or action). */
@@ -111,9 +113,11 @@ export async function registerSimRoutes(app: ApiInstance, context: SimContext): 
     }
   });
 
+  const removals = new RemovalLog(pbx, clock);
   app.addHook('onClose', async () => {
     for (const handle of pendingDtmf) clock.clearTimeout(handle);
     pendingDtmf.clear();
+    removals.close();
   });
 
   app.setErrorHandler((error: FastifyError | CoreError | SimRequestError, _request, reply) => {
@@ -157,6 +161,19 @@ export async function registerSimRoutes(app: ApiInstance, context: SimContext): 
 
   app.get('/state', { schema: { ...SIM_DOC, summary: 'Everything: DNs, devices with behaviours, calls, simulated parties, clock', response: { 200: SimStateSchema, ...errors(401) } } }, async () =>
     buildState(pbx, behaviours, clock),
+  );
+
+  app.get(
+    '/removals',
+    {
+      schema: {
+        ...SIM_DOC,
+        summary: 'Participants that left recently, with why (busy, no-answer, hangup, ...), oldest first',
+        description: 'The Remove frame of the event socket carries no cause; this list does. Bounded: the most recent removals only.',
+        response: { 200: Type.Array(SimRemovalSchema), ...errors(401) },
+      },
+    },
+    async () => removals.list(),
   );
 
   app.post(
