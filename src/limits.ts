@@ -12,6 +12,8 @@ export const MAX_DESTINATION_CHARS = 64;
 export const MAX_DTMF_DIGITS = 64;
 /** Most calls alive at once; a new call beyond it is refused with DestinationUnreachable. */
 export const MAX_ACTIVE_CALLS = 20_000;
+/** Calls ended per event-loop turn by /sim/reset and shutdown, so requests and media go on while thousands end. */
+export const END_CALLS_SLICE_CALLS = 500;
 /** Longest ring timeout or call timeout a request may ask for, in seconds. */
 export const MAX_TIMEOUT_SECONDS = 3600;
 

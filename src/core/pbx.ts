@@ -78,6 +78,9 @@ interface Leg {
   onBehalfOf: DnRef;
   /** The attempt this leg is a ringing candidate of. */
   attempt: Attempt | undefined;
+  /** Unsettled attempts bringing someone to this leg (it is their `party`), and those that would replace it. */
+  attemptsAsParty: Set<Attempt>;
+  attemptsReplacing: Set<Attempt>;
   endpoint: Endpoint;
   control: LegControl;
   removed: boolean;
@@ -255,6 +258,8 @@ export class Pbx {
   private readonly dns = new Map<string, DnRecord>();
   private readonly didRoutes = new Map<string, { trunk: DnRecord; destination: string }>();
   private readonly legs = new Map<number, Leg>();
+  /** The legs of each DN, so per-DN reads cost what that DN holds, not what the PBX holds. */
+  private readonly legsByDn = new Map<DnRecord, Set<Leg>>();
   private readonly calls = new Map<number, Call>();
   private readonly attempts = new Set<Attempt>();
   private readonly listeners = new Set<PbxListener>();
@@ -317,8 +322,18 @@ export class Pbx {
 
   /** Throws DnNotFound. */
   listParticipants(dn: string): ParticipantView[] {
-    const record = this.requireDn(dn);
-    return [...this.legs.values()].filter((leg) => leg.dn === record).map((leg) => this.view(leg));
+    return this.legsOf(this.requireDn(dn)).map((leg) => this.view(leg));
+  }
+
+  /** Whether any participant is on DN `dn` now (false for an unknown DN). */
+  hasParticipants(dn: string): boolean {
+    const record = this.dns.get(dn);
+    return record !== undefined && (this.legsByDn.get(record)?.size ?? 0) > 0;
+  }
+
+  /** Participants on every DN together, counted without building their views. */
+  participantCount(): number {
+    return this.legs.size;
   }
 
   /** Throws DnNotFound or ParticipantNotFound (also when the id belongs to another DN). */
@@ -330,6 +345,14 @@ export class Pbx {
   participantDetail(id: number): ParticipantDetail | undefined {
     const leg = this.legs.get(id);
     return leg ? this.detail(leg) : undefined;
+  }
+
+  /** Whether a participant is held and whom it talks to, without building its view (the media engine asks per event). */
+  participantLink(id: number): { held: boolean; peerId: number | null } | undefined {
+    const leg = this.legs.get(id);
+    if (!leg) return undefined;
+    const peer = leg.peer && !leg.peer.removed ? leg.peer : undefined;
+    return { held: leg.held, peerId: peer ? peer.id : null };
   }
 
   listCalls(): CallView[] {
@@ -650,7 +673,7 @@ export class Pbx {
   cancelRoutes(id: number): void {
     this.run(() => {
       const leg = this.requireLegAnywhere(id);
-      for (const attempt of this.attemptsWhere((a) => a.replaced === leg && a.kind === 'routeto')) {
+      for (const attempt of [...leg.attemptsReplacing].filter((a) => a.kind === 'routeto')) {
         this.settleAttempt(attempt, failure(ErrorCodes.PARTICIPANT_LEFT, 'route cancelled', this.view(leg)), 'cancelled');
       }
     });
@@ -684,8 +707,8 @@ export class Pbx {
       const device = record.devices.get(deviceId);
       if (!device) throw new CoreError(ErrorCodes.DEVICE_NOT_FOUND, `DN ${dn} has no registered device '${deviceId}'`);
       if (record.kind !== 'extension') throw new CoreError(ErrorCodes.NOT_SUPPORTED, `only extension devices can be unregistered; DN ${dn} is a ${record.kind}`);
-      for (const leg of [...this.legs.values()]) {
-        if (leg.dn === record && leg.deviceId === deviceId) this.removeLeg(leg, 'unregistered');
+      for (const leg of this.legsOf(record)) {
+        if (leg.deviceId === deviceId) this.removeLeg(leg, 'unregistered');
       }
       record.devices.delete(deviceId);
       record.offline.set(deviceId, device);
@@ -743,10 +766,37 @@ export class Pbx {
 
   /** Ends every call (each participant removed with cause `reset`). */
   endAllCalls(): void {
-    this.run(() => {
-      for (const attempt of [...this.attempts]) this.settleAttempt(attempt, failure(ErrorCodes.PARTICIPANT_LEFT, 'the PBX was reset', undefined), 'reset');
-      for (const leg of [...this.legs.values()]) this.removeLeg(leg, 'reset');
+    this.endCalls(Number.POSITIVE_INFINITY);
+  }
+
+  /**
+   * Ends up to `maxCalls` calls, oldest first (their pending attempts settled, each participant removed with cause
+   * `reset`), and returns how many calls are left. Each call costs what it holds: nothing scans every call.
+   */
+  endCalls(maxCalls: number): number {
+    return this.run(() => {
+      let ended = 0;
+      for (const call of this.calls.values()) {
+        if (ended >= maxCalls) break;
+        this.endCall(call);
+        ended++;
+      }
+      return this.calls.size;
     });
+  }
+
+  /**
+   * Ends every call `sliceCalls` at a time, awaiting `pause` between slices so that requests, media frames and
+   * socket writes go on while a PBX carrying thousands of calls is reset or shut down. Calls placed meanwhile are
+   * ended too; after a bounded number of slices whatever is left is ended at once.
+   */
+  async endAllCallsInSlices(sliceCalls: number, pause: () => Promise<void>): Promise<void> {
+    const slices = Math.ceil(this.calls.size / sliceCalls) + 1;
+    for (let slice = 0; slice < slices; slice++) {
+      if (this.endCalls(sliceCalls) === 0) return;
+      await pause();
+    }
+    this.endAllCalls();
   }
 
   // ---------------------------------------------------------------- internals: set-up
@@ -797,15 +847,20 @@ export class Pbx {
 
   private drainDeferred(): void {
     this.depth++;
+    // Read by index, cleared once: shift() moves the whole queue each time, so ending N calls (several hooks each)
+    // would cost N² moves. Hooks queued meanwhile are appended and run in the same pass.
+    const queue = this.deferred;
+    let next = 0;
     try {
-      for (let hook = this.deferred.shift(); hook; hook = this.deferred.shift()) {
+      for (; next < queue.length; next++) {
         try {
-          hook();
+          (queue[next] as () => void)();
         } catch (error) {
           this.onInternalError(error, 'endpoint hook failed');
         }
       }
     } finally {
+      queue.splice(0, next);
       this.depth--;
     }
   }
@@ -834,6 +889,11 @@ export class Pbx {
   }
 
   // ---------------------------------------------------------------- internals: lookups
+
+  private legsOf(dn: DnRecord): Leg[] {
+    const legs = this.legsByDn.get(dn);
+    return legs ? [...legs] : [];
+  }
 
   private requireDn(number: string): DnRecord {
     const record = this.dns.get(number);
@@ -887,20 +947,12 @@ export class Pbx {
 
   /** Refuses to re-route a participant that is transferring its party, or is the party held by a transfer. */
   private assertNoTransfer(leg: Leg): void {
-    const transfer = this.findAttempt((a) => a.kind === 'transfer' && (a.replaced === leg || a.party === leg));
+    const transfer = [...leg.attemptsReplacing, ...leg.attemptsAsParty].find((a) => a.kind === 'transfer');
     if (!transfer) return;
     const role = transfer.replaced === leg ? 'is transferring its call' : 'is held while its call is being transferred';
     throw new CoreError(ErrorCodes.INVALID_STATE, `participant ${leg.id} ${role}; wait for the transfer to finish`);
   }
 
-  private findAttempt(predicate: (attempt: Attempt) => boolean): Attempt | undefined {
-    for (const attempt of this.attempts) if (predicate(attempt)) return attempt;
-    return undefined;
-  }
-
-  private attemptsWhere(predicate: (attempt: Attempt) => boolean): Attempt[] {
-    return [...this.attempts].filter(predicate);
-  }
 
   private ringTimeoutMs(seconds: number | undefined, target?: Target): number | null {
     // A route point rings until its application acts or the caller gives up (PROTOCOL.md §7).
@@ -962,7 +1014,7 @@ export class Pbx {
       kind: dn.kind,
       name: dn.name,
       devices: [...dn.devices.values()].map(deviceView),
-      participants: [...this.legs.values()].filter((leg) => leg.dn === dn).map((leg) => this.view(leg)),
+      participants: this.legsOf(dn).map((leg) => this.view(leg)),
     };
   }
 
@@ -994,6 +1046,8 @@ export class Pbx {
       referredBy: NO_DN,
       onBehalfOf: NO_DN,
       attempt: undefined,
+      attemptsAsParty: new Set(),
+      attemptsReplacing: new Set(),
       endpoint,
       control: undefined as unknown as LegControl,
       removed: false,
@@ -1002,6 +1056,12 @@ export class Pbx {
     leg.control = this.legControl(leg);
     call.legs.add(leg);
     this.legs.set(id, leg);
+    let ofDn = this.legsByDn.get(dn);
+    if (!ofDn) {
+      ofDn = new Set();
+      this.legsByDn.set(dn, ofDn);
+    }
+    ofDn.add(leg);
     return leg;
   }
 
@@ -1043,6 +1103,8 @@ export class Pbx {
       settledCallbacks: [],
     };
     this.attempts.add(attempt);
+    party?.attemptsAsParty.add(attempt);
+    replaced?.attemptsReplacing.add(attempt);
     return attempt;
   }
 
@@ -1188,7 +1250,7 @@ export class Pbx {
     }
     // The party now talks to `answered`: nothing else may still be offering it elsewhere.
     if (party) {
-      for (const other of this.attemptsWhere((a) => a.party === party)) {
+      for (const other of [...party.attemptsAsParty]) {
         this.settleAttempt(other, failure(ErrorCodes.PARTICIPANT_LEFT, `participant ${party.id} was connected elsewhere`, this.view(party)), 'answered-elsewhere');
       }
     }
@@ -1206,6 +1268,8 @@ export class Pbx {
     if (attempt.outcome) return;
     attempt.outcome = outcome;
     this.attempts.delete(attempt);
+    attempt.party?.attemptsAsParty.delete(attempt);
+    attempt.replaced?.attemptsReplacing.delete(attempt);
     this.clock.clearTimeout(attempt.timer);
     attempt.timer = undefined;
     for (const leg of [...attempt.legs]) {
@@ -1268,6 +1332,18 @@ export class Pbx {
     this.emit({ type: 'participant-data', dn: leg.dn.number, participantId: leg.id, attachedData: { ...data } });
   }
 
+  /** Settles every attempt of the call, then removes its participants (cause `reset`). */
+  private endCall(call: Call): void {
+    const attempts = new Set<Attempt>();
+    for (const leg of call.legs) {
+      if (leg.attempt) attempts.add(leg.attempt);
+      for (const attempt of leg.attemptsAsParty) attempts.add(attempt);
+      for (const attempt of leg.attemptsReplacing) attempts.add(attempt);
+    }
+    for (const attempt of attempts) this.settleAttempt(attempt, failure(ErrorCodes.PARTICIPANT_LEFT, 'the PBX was reset', undefined), 'reset');
+    for (const leg of [...call.legs]) this.removeLeg(leg, 'reset');
+  }
+
   /** Removes a leg and everything that cannot go on without it. */
   private removeLeg(leg: Leg, cause: RemovalCause): void {
     if (leg.removed) return;
@@ -1275,6 +1351,7 @@ export class Pbx {
     leg.removed = true;
     leg.lastView = finalView;
     this.legs.delete(leg.id);
+    this.legsByDn.get(leg.dn)?.delete(leg);
     leg.call.legs.delete(leg);
     this.emit({ type: 'participant-removed', participant: finalView, cause });
     this.defer(leg, (endpoint, control) => endpoint.removed?.(control));
@@ -1291,7 +1368,7 @@ export class Pbx {
       }
     }
     // 2. Attempts it was waiting on, or that would replace it.
-    for (const attempt of this.attemptsWhere((a) => a.party === leg || a.replaced === leg)) {
+    for (const attempt of [...leg.attemptsAsParty, ...leg.attemptsReplacing]) {
       if (attempt.kind === 'transfer' && attempt.replaced === leg) {
         attempt.replacedGone = true;
         continue;
@@ -1303,7 +1380,7 @@ export class Pbx {
       if (other.peer !== leg) continue;
       other.peer = undefined;
       if (other.attempt) continue; // a ringing candidate: its attempt decides
-      if (this.findAttempt((a) => a.party === other && !a.outcome)) continue;
+      if (other.attemptsAsParty.size > 0) continue; // an attempt is still bringing it someone
       this.removeLeg(other, 'peer-left');
     }
     if (leg.call.legs.size === 0) this.calls.delete(leg.call.id);

@@ -77,7 +77,7 @@ export class QueueEndpoint implements Endpoint {
   }
 
   private tryAgent(leg: LegControl, caller: QueuedCaller, agent: string): void {
-    if (this.pbx.hasDn(agent) && this.pbx.listParticipants(agent).length > 0) return; // agent busy on another call
+    if (this.pbx.hasParticipants(agent)) return; // agent busy on another call
     let operation: Operation;
     try {
       operation = this.pbx.routeTo(leg.dn, leg.participantId, { destination: agent, ringTimeoutSeconds: this.config.ringSeconds }, { onBehalf: true });

@@ -7,6 +7,7 @@ import { withDeviceId } from '../api/ids.js';
 import type { ApiInstance } from '../api/context.js';
 import type { PbxConfig } from '../config/types.js';
 import { ManualClock, type Clock, type TimerHandle } from '../core/clock.js';
+import { END_CALLS_SLICE_CALLS } from '../limits.js';
 import { CoreError, ErrorCodes, type ErrorCode } from '../core/errors.js';
 import type { ParticipantDetail } from '../core/types.js';
 import type { SimulatedPbx } from '../endpoints/directory.js';
@@ -39,6 +40,9 @@ import { registerSimAudioRoutes } from './audio.js';
 import { registerListenRoute } from './console-listen.js';
 import { RemovalLog } from './removals.js';
 import { buildState, partyOf } from './state.js';
+
+/** Lets the event loop turn once (I/O and timers run) before the next slice of work. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** A /sim refusal that is not a PBX error (unknown route or action). */
 class SimRequestError extends Error {
@@ -386,6 +390,7 @@ export async function registerSimRoutes(app: ApiInstance, context: SimContext): 
   app.post('/reset', { schema: { ...SIM_DOC, summary: 'End every call and restore the configured devices, behaviours and settings', response: { 200: Type.Object({ ok: Type.Boolean() }), ...errors(401) } } }, async () => {
     for (const handle of pendingDtmf) clock.clearTimeout(handle);
     pendingDtmf.clear();
+    await pbx.endAllCallsInSlices(END_CALLS_SLICE_CALLS, nextTurn);
     pbx.reset();
     behaviours.reset();
     return { ok: true };
