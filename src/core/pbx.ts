@@ -106,7 +106,6 @@ interface Call {
 type AttemptKind = 'origin' | 'call' | 'routeto' | 'transfer';
 
 interface Attempt {
-  id: number;
   kind: AttemptKind;
   call: Call;
   /** The participant that ends up talking to the destination (absent for `origin`). */
@@ -121,7 +120,6 @@ interface Attempt {
   /** origin only: where the picked-up device dials, and with what ring timeout. */
   dialTarget: Target | undefined;
   dialRingMs: number | null;
-  lastCause: RemovalCause | undefined;
   outcome: Outcome | undefined;
   settledCallbacks: ((outcome: Outcome) => void)[];
 }
@@ -204,10 +202,6 @@ function causeToCode(cause: RemovalCause | undefined): ErrorCode {
   }
 }
 
-function rejectCauseToCode(cause: RejectCause): ErrorCode {
-  return causeToCode(cause);
-}
-
 /** Orders refusals so that a DN whose devices refuse differently reports the most telling one. */
 const REJECT_PRIORITY: readonly RejectCause[] = ['busy', 'rejected', 'unreachable', 'not-registered'];
 
@@ -267,7 +261,6 @@ export class Pbx {
   private directory: EndpointDirectory | undefined;
   private nextParticipantId = 1;
   private nextCallId = 1;
-  private nextAttemptId = 1;
   /** Endpoint hooks wait here until the running command has finished changing state. */
   private readonly deferred: (() => void)[] = [];
   private depth = 0;
@@ -953,7 +946,6 @@ export class Pbx {
     throw new CoreError(ErrorCodes.INVALID_STATE, `participant ${leg.id} ${role}; wait for the transfer to finish`);
   }
 
-
   private ringTimeoutMs(seconds: number | undefined, target?: Target): number | null {
     // A route point rings until its application acts or the caller gives up (PROTOCOL.md §7).
     if (target?.kind === 'dn' && target.dn.kind === 'routepoint') return null;
@@ -1086,7 +1078,6 @@ export class Pbx {
 
   private newAttempt(kind: AttemptKind, call: Call, party: Leg | undefined, replaced: Leg | undefined, target: Target, reason: Reason): Attempt {
     const attempt: Attempt = {
-      id: this.nextAttemptId++,
       kind,
       call,
       party,
@@ -1098,7 +1089,6 @@ export class Pbx {
       reason,
       dialTarget: undefined,
       dialRingMs: null,
-      lastCause: undefined,
       outcome: undefined,
       settledCallbacks: [],
     };
@@ -1135,7 +1125,7 @@ export class Pbx {
     if (admitted.length > 0) return admitted;
     const cause = REJECT_PRIORITY.find((candidate) => refusals.includes(candidate)) ?? 'unreachable';
     const wording: Record<RejectCause, string> = { busy: 'is busy', rejected: 'rejected the call', unreachable: 'is unreachable', 'not-registered': 'has no registered device' };
-    throw new CoreError(rejectCauseToCode(cause), `${label} ${wording[cause]}`);
+    throw new CoreError(causeToCode(cause), `${label} ${wording[cause]}`);
   }
 
   /** Starts an attempt of `kind` with the prepared destination ringing. */
@@ -1361,7 +1351,6 @@ export class Pbx {
     leg.attempt = undefined;
     if (own && !own.outcome) {
       own.legs.delete(leg);
-      own.lastCause = cause;
       if (own.legs.size === 0) {
         const subject = own.replaced ?? own.party;
         this.failAttempt(own, causeToCode(cause), `the destination ${describeCause(cause)}`, subject, 'cancelled');

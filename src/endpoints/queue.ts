@@ -53,11 +53,6 @@ export class QueueEndpoint implements Endpoint {
     this.callers.delete(leg.participantId);
   }
 
-  /** Callers waiting in the queue now. */
-  waitingCallers(): number {
-    return this.callers.size;
-  }
-
   private ringAgents(leg: LegControl): void {
     const caller = this.callers.get(leg.participantId);
     if (!caller) return;
