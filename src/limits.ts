@@ -12,6 +12,8 @@ export const MAX_DESTINATION_CHARS = 64;
 export const MAX_DTMF_DIGITS = 64;
 /** Most calls alive at once; a new call beyond it is refused with DestinationUnreachable. */
 export const MAX_ACTIVE_CALLS = 20_000;
+/** Calls ended per event-loop turn by /sim/reset and shutdown, so requests and media go on while thousands end. */
+export const END_CALLS_SLICE_CALLS = 500;
 /** Longest ring timeout or call timeout a request may ask for, in seconds. */
 export const MAX_TIMEOUT_SECONDS = 3600;
 
@@ -145,6 +147,8 @@ export const LIVE_PUSH_INTERVAL_MS = 100;
 export const LIVE_STATE_CHECK_INTERVAL_MS = 1000;
 /** Event frames kept for a console that (re)connects. */
 export const LIVE_RECENT_FRAMES = 500;
+/** Participants that left, with their removal cause, kept for GET /sim/removals and the console (oldest dropped). */
+export const SIM_RECENT_REMOVALS = 500;
 /** Bytes queued on a console socket beyond which it gets nothing until it drains, then a fresh snapshot. */
 export const LIVE_MAX_BUFFERED_BYTES = 1024 * 1024;
 /** Consoles connected at once. */

@@ -8,6 +8,7 @@ import { listen } from './api/listener.js';
 import type { PbxConfig } from './config/types.js';
 import { ManualClock, SystemClock, type Clock } from './core/clock.js';
 import type { Pbx } from './core/pbx.js';
+import { END_CALLS_SLICE_CALLS } from './limits.js';
 import { createSimulatedPbx, type SimulatedPbx } from './endpoints/directory.js';
 
 export interface ServerOptions {
@@ -76,7 +77,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     async close() {
       if (closed) return;
       closed = true;
-      sim.pbx.endAllCalls();
+      // In slices: the Remove frames of thousands of calls go out, and the event loop keeps turning, while they end.
+      await sim.pbx.endAllCallsInSlices(END_CALLS_SLICE_CALLS, () => new Promise<void>((resolve) => setImmediate(resolve)));
       await app.close();
       await listener.close();
     },

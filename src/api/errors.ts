@@ -14,6 +14,7 @@ export const ApiErrorCodes = {
   UNKNOWN_ACTION: 'UnknownAction',
   ROUTE_NOT_FOUND: 'RouteNotFound',
   NOT_CONNECTED: 'NotConnected',
+  STREAM_NOT_ALLOWED: 'StreamNotAllowed',
   TOO_MANY_STREAMS: 'TooManyStreams',
   INTERNAL_ERROR: 'InternalError',
 } as const;
@@ -65,6 +66,10 @@ export const ERROR_TABLE: Readonly<Record<ResultErrorCode, ErrorMapping>> = {
   [ApiErrorCodes.UNKNOWN_ACTION]: rejected(404, 'The participant action in the path is not one of drop, answer, divert, routeto, transferto, attach_participant_data, attach_party_data.'),
   [ApiErrorCodes.ROUTE_NOT_FOUND]: rejected(404, `No /callcontrol route matches the method and path, or a path segment is not valid percent-encoding or is longer than ${MAX_PATH_PARAM_CHARS} characters.`),
   [ApiErrorCodes.NOT_CONNECTED]: failed(424, 'The participant is not Connected yet (Ringing or Dialing), so it has no audio stream; retry once its Upsert shows Connected.'),
+  [ApiErrorCodes.STREAM_NOT_ALLOWED]: failed(
+    424,
+    "The participant is on a DN the application monitors, not on its own route point: as on 3CX, its audio does not pass through the application. Set applications[].streamMonitoredDns (a Switchboard extension) to allow it.",
+  ),
   [ApiErrorCodes.TOO_MANY_STREAMS]: rejected(
     429,
     `Opening this audio stream would exceed a limit: ${MAX_STREAM_READERS_PER_PARTICIPANT} readers (GET .../stream) per participant, or ${MAX_STREAMS_PER_APPLICATION} open streams (readers and uploads) per application. Close one and retry.`,

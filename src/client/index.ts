@@ -21,6 +21,7 @@ export type {
   SimMediaState,
   SimParticipant,
   SimParty,
+  SimRemoval,
   SimSound,
   SimState,
 } from './sim.js';

@@ -76,6 +76,22 @@ export interface SimState {
   parties: SimParty[];
 }
 
+/** A participant that left, and why (the Remove event carries no cause). */
+export interface SimRemoval {
+  participantId: number;
+  dn: string;
+  callId: number;
+  legId: number;
+  deviceId: string;
+  /** Its status when it left. */
+  status: string;
+  partyCallerId: string;
+  /** dropped, hangup, peer-left, replaced, answered-elsewhere, diverted, cancelled, no-answer, busy, rejected, unreachable, not-registered, unregistered, reset. */
+  cause: string;
+  /** ISO 8601, PBX time. */
+  at: string;
+}
+
 export interface PlaceCallRequest {
   /** An external number (calls in through the trunk) or an extension number (its phone dials out). */
   from: string;
@@ -212,6 +228,11 @@ export class SimClient {
   /** Every simulated party on a call. */
   parties(): Promise<SimParty[]> {
     return this.send('GET', '/sim/parties');
+  }
+
+  /** Participants that left recently, oldest first, with the cause of each removal (a busy destination, no answer...). */
+  removals(): Promise<SimRemoval[]> {
+    return this.send('GET', '/sim/removals');
   }
 
   party(id: number): Promise<SimParty> {

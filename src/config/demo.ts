@@ -24,7 +24,7 @@ function demoFile(secret: string): PbxConfigFile {
         device: { id: 'sip:800@127.0.0.1:5070', userAgent: 'Switchboard Route Point' },
       },
     ],
-    applications: [{ clientId: '800', secret, monitor: ['100', '101', '102', '103', '801', '802'] }],
+    applications: [{ clientId: '800', secret, monitor: ['100', '101', '102', '103', '801', '802'], streamMonitoredDns: false }],
     extensions: [
       {
         number: '100',

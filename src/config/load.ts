@@ -405,6 +405,7 @@ function buildConfig(raw: unknown, baseDir: string, report: Report): PbxConfig {
       clientId: text(item['clientId'], ''),
       secret: text(item['secret'], ''),
       monitor: items(item['monitor']).map((dn) => text(dn, '')),
+      streamMonitoredDns: flag(item['streamMonitoredDns'], false),
     })),
     external: {
       defaultBehaviour: buildBehaviour(external['default'], 'external.default', DEFAULTS.externalBehaviour, report),

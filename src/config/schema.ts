@@ -134,6 +134,7 @@ const ApplicationSchema = strict({
   clientId: RoutePointNumber,
   secret: secret(CONFIG_LIMITS.minSecretChars),
   monitor: Type.Optional(Type.Array(DnReference, { maxItems: CONFIG_LIMITS.maxMonitoredDnsPerApplication })),
+  streamMonitoredDns: Type.Optional(Type.Boolean()),
 });
 
 // One shape for both rule forms: "exactly one of number and pattern" is a cross-check with a clearer message than a union's.

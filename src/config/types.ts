@@ -98,6 +98,11 @@ export interface ApplicationConfig {
   secret: string;
   /** DNs the application may see and control besides its own route point. */
   monitor: string[];
+  /**
+   * Switchboard extension: serve audio streams for participants of monitored DNs too. 3CX serves streams only for
+   * the application's own route point and answers 424 otherwise, which is the default (false).
+   */
+  streamMonitoredDns?: boolean;
 }
 
 /** A behaviour for external numbers matching exactly (`number`) or by regular expression (`pattern`, whole-number match). */

@@ -13,7 +13,7 @@ const DIALLABLE = /^\+?[0-9*#]{1,32}$/;
 /**
  * Resolves `destination` against the configured DNs. Whitespace around it is ignored; spaces, dashes, dots and
  * brackets inside a phone number are dropped, as a person would type "+1 (555) 000-1234".
- * Errors: InvalidDestination (empty, too long, neither a DN nor a number), DestinationUnreachable (no trunk).
+ * Errors: InvalidDestination (empty, too long, neither a DN nor a number, or unroutable: no trunk to reach it).
  */
 export function resolveDestination(destination: unknown, dns: ReadonlyMap<string, DnRecord>, trunk: DnRecord | undefined): Target {
   if (typeof destination !== 'string' || destination.trim() === '') {
@@ -32,6 +32,6 @@ export function resolveDestination(destination: unknown, dns: ReadonlyMap<string
   if (!DIALLABLE.test(number)) {
     throw new CoreError(ErrorCodes.INVALID_DESTINATION, `'${trimmed}' is neither a configured DN nor a phone number`);
   }
-  if (!trunk) throw new CoreError(ErrorCodes.DESTINATION_UNREACHABLE, `no trunk is configured to reach ${number}`);
+  if (!trunk) throw new CoreError(ErrorCodes.INVALID_DESTINATION, `${number} is unroutable: no trunk is configured for external numbers`);
   return { kind: 'external', number, trunk };
 }

@@ -78,6 +78,9 @@ interface Leg {
   onBehalfOf: DnRef;
   /** The attempt this leg is a ringing candidate of. */
   attempt: Attempt | undefined;
+  /** Unsettled attempts bringing someone to this leg (it is their `party`), and those that would replace it. */
+  attemptsAsParty: Set<Attempt>;
+  attemptsReplacing: Set<Attempt>;
   endpoint: Endpoint;
   control: LegControl;
   removed: boolean;
@@ -103,7 +106,6 @@ interface Call {
 type AttemptKind = 'origin' | 'call' | 'routeto' | 'transfer';
 
 interface Attempt {
-  id: number;
   kind: AttemptKind;
   call: Call;
   /** The participant that ends up talking to the destination (absent for `origin`). */
@@ -118,7 +120,6 @@ interface Attempt {
   /** origin only: where the picked-up device dials, and with what ring timeout. */
   dialTarget: Target | undefined;
   dialRingMs: number | null;
-  lastCause: RemovalCause | undefined;
   outcome: Outcome | undefined;
   settledCallbacks: ((outcome: Outcome) => void)[];
 }
@@ -201,10 +202,6 @@ function causeToCode(cause: RemovalCause | undefined): ErrorCode {
   }
 }
 
-function rejectCauseToCode(cause: RejectCause): ErrorCode {
-  return causeToCode(cause);
-}
-
 /** Orders refusals so that a DN whose devices refuse differently reports the most telling one. */
 const REJECT_PRIORITY: readonly RejectCause[] = ['busy', 'rejected', 'unreachable', 'not-registered'];
 
@@ -255,6 +252,8 @@ export class Pbx {
   private readonly dns = new Map<string, DnRecord>();
   private readonly didRoutes = new Map<string, { trunk: DnRecord; destination: string }>();
   private readonly legs = new Map<number, Leg>();
+  /** The legs of each DN, so per-DN reads cost what that DN holds, not what the PBX holds. */
+  private readonly legsByDn = new Map<DnRecord, Set<Leg>>();
   private readonly calls = new Map<number, Call>();
   private readonly attempts = new Set<Attempt>();
   private readonly listeners = new Set<PbxListener>();
@@ -262,7 +261,6 @@ export class Pbx {
   private directory: EndpointDirectory | undefined;
   private nextParticipantId = 1;
   private nextCallId = 1;
-  private nextAttemptId = 1;
   /** Endpoint hooks wait here until the running command has finished changing state. */
   private readonly deferred: (() => void)[] = [];
   private depth = 0;
@@ -317,8 +315,18 @@ export class Pbx {
 
   /** Throws DnNotFound. */
   listParticipants(dn: string): ParticipantView[] {
-    const record = this.requireDn(dn);
-    return [...this.legs.values()].filter((leg) => leg.dn === record).map((leg) => this.view(leg));
+    return this.legsOf(this.requireDn(dn)).map((leg) => this.view(leg));
+  }
+
+  /** Whether any participant is on DN `dn` now (false for an unknown DN). */
+  hasParticipants(dn: string): boolean {
+    const record = this.dns.get(dn);
+    return record !== undefined && (this.legsByDn.get(record)?.size ?? 0) > 0;
+  }
+
+  /** Participants on every DN together, counted without building their views. */
+  participantCount(): number {
+    return this.legs.size;
   }
 
   /** Throws DnNotFound or ParticipantNotFound (also when the id belongs to another DN). */
@@ -330,6 +338,14 @@ export class Pbx {
   participantDetail(id: number): ParticipantDetail | undefined {
     const leg = this.legs.get(id);
     return leg ? this.detail(leg) : undefined;
+  }
+
+  /** Whether a participant is held and whom it talks to, without building its view (the media engine asks per event). */
+  participantLink(id: number): { held: boolean; peerId: number | null } | undefined {
+    const leg = this.legs.get(id);
+    if (!leg) return undefined;
+    const peer = leg.peer && !leg.peer.removed ? leg.peer : undefined;
+    return { held: leg.held, peerId: peer ? peer.id : null };
   }
 
   listCalls(): CallView[] {
@@ -371,14 +387,14 @@ export class Pbx {
       const originIdentity = this.dnIdentity(dn);
       const [single] = devices;
       if (devices.length === 1 && single && (single.directControl || dn.kind !== 'extension')) {
-        // The device goes off-hook by itself: the destination is offered now.
-        const prepared = this.prepareOffer(target, originIdentity);
+        // The device goes off-hook by itself: the call has started, and the destination is offered now.
         const call = this.newCall('', this.ref(dn));
-        const origin = this.createLeg(call, dn, single, this.endpointForDevice(dn.number, single.id), 'Dialing', originIdentity, prepared.identity);
+        const origin = this.createLeg(call, dn, single, this.endpointForDevice(dn.number, single.id), 'Dialing', originIdentity, this.targetIdentity(target));
         origin.attachedData = attachedData;
         this.emitUpsert(origin);
-        this.placeOffer('call', call, prepared, origin, undefined, ringMs, 'None', {});
-        return new SettledOperation(this.view(origin), { ok: true, participant: this.view(origin) });
+        const view = this.view(origin);
+        this.dialOut(origin, target, ringMs, 'later');
+        return new SettledOperation(view, { ok: true, participant: view });
       }
 
       // The device(s) ring first; whichever is picked up dials the destination.
@@ -650,7 +666,7 @@ export class Pbx {
   cancelRoutes(id: number): void {
     this.run(() => {
       const leg = this.requireLegAnywhere(id);
-      for (const attempt of this.attemptsWhere((a) => a.replaced === leg && a.kind === 'routeto')) {
+      for (const attempt of [...leg.attemptsReplacing].filter((a) => a.kind === 'routeto')) {
         this.settleAttempt(attempt, failure(ErrorCodes.PARTICIPANT_LEFT, 'route cancelled', this.view(leg)), 'cancelled');
       }
     });
@@ -684,8 +700,8 @@ export class Pbx {
       const device = record.devices.get(deviceId);
       if (!device) throw new CoreError(ErrorCodes.DEVICE_NOT_FOUND, `DN ${dn} has no registered device '${deviceId}'`);
       if (record.kind !== 'extension') throw new CoreError(ErrorCodes.NOT_SUPPORTED, `only extension devices can be unregistered; DN ${dn} is a ${record.kind}`);
-      for (const leg of [...this.legs.values()]) {
-        if (leg.dn === record && leg.deviceId === deviceId) this.removeLeg(leg, 'unregistered');
+      for (const leg of this.legsOf(record)) {
+        if (leg.deviceId === deviceId) this.removeLeg(leg, 'unregistered');
       }
       record.devices.delete(deviceId);
       record.offline.set(deviceId, device);
@@ -743,10 +759,37 @@ export class Pbx {
 
   /** Ends every call (each participant removed with cause `reset`). */
   endAllCalls(): void {
-    this.run(() => {
-      for (const attempt of [...this.attempts]) this.settleAttempt(attempt, failure(ErrorCodes.PARTICIPANT_LEFT, 'the PBX was reset', undefined), 'reset');
-      for (const leg of [...this.legs.values()]) this.removeLeg(leg, 'reset');
+    this.endCalls(Number.POSITIVE_INFINITY);
+  }
+
+  /**
+   * Ends up to `maxCalls` calls, oldest first (their pending attempts settled, each participant removed with cause
+   * `reset`), and returns how many calls are left. Each call costs what it holds: nothing scans every call.
+   */
+  endCalls(maxCalls: number): number {
+    return this.run(() => {
+      let ended = 0;
+      for (const call of this.calls.values()) {
+        if (ended >= maxCalls) break;
+        this.endCall(call);
+        ended++;
+      }
+      return this.calls.size;
     });
+  }
+
+  /**
+   * Ends every call `sliceCalls` at a time, awaiting `pause` between slices so that requests, media frames and
+   * socket writes go on while a PBX carrying thousands of calls is reset or shut down. Calls placed meanwhile are
+   * ended too; after a bounded number of slices whatever is left is ended at once.
+   */
+  async endAllCallsInSlices(sliceCalls: number, pause: () => Promise<void>): Promise<void> {
+    const slices = Math.ceil(this.calls.size / sliceCalls) + 1;
+    for (let slice = 0; slice < slices; slice++) {
+      if (this.endCalls(sliceCalls) === 0) return;
+      await pause();
+    }
+    this.endAllCalls();
   }
 
   // ---------------------------------------------------------------- internals: set-up
@@ -797,15 +840,20 @@ export class Pbx {
 
   private drainDeferred(): void {
     this.depth++;
+    // Read by index, cleared once: shift() moves the whole queue each time, so ending N calls (several hooks each)
+    // would cost N² moves. Hooks queued meanwhile are appended and run in the same pass.
+    const queue = this.deferred;
+    let next = 0;
     try {
-      for (let hook = this.deferred.shift(); hook; hook = this.deferred.shift()) {
+      for (; next < queue.length; next++) {
         try {
-          hook();
+          (queue[next] as () => void)();
         } catch (error) {
           this.onInternalError(error, 'endpoint hook failed');
         }
       }
     } finally {
+      queue.splice(0, next);
       this.depth--;
     }
   }
@@ -834,6 +882,11 @@ export class Pbx {
   }
 
   // ---------------------------------------------------------------- internals: lookups
+
+  private legsOf(dn: DnRecord): Leg[] {
+    const legs = this.legsByDn.get(dn);
+    return legs ? [...legs] : [];
+  }
 
   private requireDn(number: string): DnRecord {
     const record = this.dns.get(number);
@@ -887,19 +940,10 @@ export class Pbx {
 
   /** Refuses to re-route a participant that is transferring its party, or is the party held by a transfer. */
   private assertNoTransfer(leg: Leg): void {
-    const transfer = this.findAttempt((a) => a.kind === 'transfer' && (a.replaced === leg || a.party === leg));
+    const transfer = [...leg.attemptsReplacing, ...leg.attemptsAsParty].find((a) => a.kind === 'transfer');
     if (!transfer) return;
     const role = transfer.replaced === leg ? 'is transferring its call' : 'is held while its call is being transferred';
     throw new CoreError(ErrorCodes.INVALID_STATE, `participant ${leg.id} ${role}; wait for the transfer to finish`);
-  }
-
-  private findAttempt(predicate: (attempt: Attempt) => boolean): Attempt | undefined {
-    for (const attempt of this.attempts) if (predicate(attempt)) return attempt;
-    return undefined;
-  }
-
-  private attemptsWhere(predicate: (attempt: Attempt) => boolean): Attempt[] {
-    return [...this.attempts].filter(predicate);
   }
 
   private ringTimeoutMs(seconds: number | undefined, target?: Target): number | null {
@@ -962,7 +1006,7 @@ export class Pbx {
       kind: dn.kind,
       name: dn.name,
       devices: [...dn.devices.values()].map(deviceView),
-      participants: [...this.legs.values()].filter((leg) => leg.dn === dn).map((leg) => this.view(leg)),
+      participants: this.legsOf(dn).map((leg) => this.view(leg)),
     };
   }
 
@@ -994,6 +1038,8 @@ export class Pbx {
       referredBy: NO_DN,
       onBehalfOf: NO_DN,
       attempt: undefined,
+      attemptsAsParty: new Set(),
+      attemptsReplacing: new Set(),
       endpoint,
       control: undefined as unknown as LegControl,
       removed: false,
@@ -1002,6 +1048,12 @@ export class Pbx {
     leg.control = this.legControl(leg);
     call.legs.add(leg);
     this.legs.set(id, leg);
+    let ofDn = this.legsByDn.get(dn);
+    if (!ofDn) {
+      ofDn = new Set();
+      this.legsByDn.set(dn, ofDn);
+    }
+    ofDn.add(leg);
     return leg;
   }
 
@@ -1026,7 +1078,6 @@ export class Pbx {
 
   private newAttempt(kind: AttemptKind, call: Call, party: Leg | undefined, replaced: Leg | undefined, target: Target, reason: Reason): Attempt {
     const attempt: Attempt = {
-      id: this.nextAttemptId++,
       kind,
       call,
       party,
@@ -1038,11 +1089,12 @@ export class Pbx {
       reason,
       dialTarget: undefined,
       dialRingMs: null,
-      lastCause: undefined,
       outcome: undefined,
       settledCallbacks: [],
     };
     this.attempts.add(attempt);
+    party?.attemptsAsParty.add(attempt);
+    replaced?.attemptsReplacing.add(attempt);
     return attempt;
   }
 
@@ -1073,7 +1125,7 @@ export class Pbx {
     if (admitted.length > 0) return admitted;
     const cause = REJECT_PRIORITY.find((candidate) => refusals.includes(candidate)) ?? 'unreachable';
     const wording: Record<RejectCause, string> = { busy: 'is busy', rejected: 'rejected the call', unreachable: 'is unreachable', 'not-registered': 'has no registered device' };
-    throw new CoreError(rejectCauseToCode(cause), `${label} ${wording[cause]}`);
+    throw new CoreError(causeToCode(cause), `${label} ${wording[cause]}`);
   }
 
   /** Starts an attempt of `kind` with the prepared destination ringing. */
@@ -1136,16 +1188,29 @@ export class Pbx {
     this.settleAttempt(attempt, { ok: true, participant: this.view(leg) }, 'answered-elsewhere', leg);
     leg.attempt = undefined;
     const target = attempt.dialTarget;
-    if (!target) return;
+    if (target) this.dialOut(leg, target, attempt.dialRingMs, 'now');
+  }
+
+  /**
+   * A Dialing participant calls `target`. The call has started, so a destination that refuses (busy, rejected,
+   * unreachable, not registered) ends the participant with that cause instead of failing the command: `later`
+   * removes it once the running command has finished (makecall answers with the participant first, as 3CX does
+   * when a trunk's busy answer comes after the INVITE left), `now` removes it within the command.
+   */
+  private dialOut(origin: Leg, target: Target, ringMs: number | null, when: 'now' | 'later'): void {
+    let prepared: PreparedOffer;
     try {
-      const prepared = this.prepareOffer(target, leg.self);
-      leg.party = prepared.identity;
-      this.emitUpsert(leg);
-      this.placeOffer('call', leg.call, prepared, leg, undefined, attempt.dialRingMs, 'None', {});
+      prepared = this.prepareOffer(target, origin.self);
     } catch (error) {
       if (!(error instanceof CoreError)) throw error;
-      this.removeLeg(leg, codeToCause(error.code));
+      const cause = codeToCause(error.code);
+      if (when === 'now') this.removeLeg(origin, cause);
+      else this.deferred.push(() => this.run(() => this.removeLeg(origin, cause)));
+      return;
     }
+    origin.party = prepared.identity;
+    this.emitUpsert(origin);
+    this.placeOffer('call', origin.call, prepared, origin, undefined, ringMs, 'None', {});
   }
 
   private succeedAttempt(attempt: Attempt, answered: Leg): void {
@@ -1175,7 +1240,7 @@ export class Pbx {
     }
     // The party now talks to `answered`: nothing else may still be offering it elsewhere.
     if (party) {
-      for (const other of this.attemptsWhere((a) => a.party === party)) {
+      for (const other of [...party.attemptsAsParty]) {
         this.settleAttempt(other, failure(ErrorCodes.PARTICIPANT_LEFT, `participant ${party.id} was connected elsewhere`, this.view(party)), 'answered-elsewhere');
       }
     }
@@ -1193,6 +1258,8 @@ export class Pbx {
     if (attempt.outcome) return;
     attempt.outcome = outcome;
     this.attempts.delete(attempt);
+    attempt.party?.attemptsAsParty.delete(attempt);
+    attempt.replaced?.attemptsReplacing.delete(attempt);
     this.clock.clearTimeout(attempt.timer);
     attempt.timer = undefined;
     for (const leg of [...attempt.legs]) {
@@ -1255,6 +1322,18 @@ export class Pbx {
     this.emit({ type: 'participant-data', dn: leg.dn.number, participantId: leg.id, attachedData: { ...data } });
   }
 
+  /** Settles every attempt of the call, then removes its participants (cause `reset`). */
+  private endCall(call: Call): void {
+    const attempts = new Set<Attempt>();
+    for (const leg of call.legs) {
+      if (leg.attempt) attempts.add(leg.attempt);
+      for (const attempt of leg.attemptsAsParty) attempts.add(attempt);
+      for (const attempt of leg.attemptsReplacing) attempts.add(attempt);
+    }
+    for (const attempt of attempts) this.settleAttempt(attempt, failure(ErrorCodes.PARTICIPANT_LEFT, 'the PBX was reset', undefined), 'reset');
+    for (const leg of [...call.legs]) this.removeLeg(leg, 'reset');
+  }
+
   /** Removes a leg and everything that cannot go on without it. */
   private removeLeg(leg: Leg, cause: RemovalCause): void {
     if (leg.removed) return;
@@ -1262,6 +1341,7 @@ export class Pbx {
     leg.removed = true;
     leg.lastView = finalView;
     this.legs.delete(leg.id);
+    this.legsByDn.get(leg.dn)?.delete(leg);
     leg.call.legs.delete(leg);
     this.emit({ type: 'participant-removed', participant: finalView, cause });
     this.defer(leg, (endpoint, control) => endpoint.removed?.(control));
@@ -1271,14 +1351,13 @@ export class Pbx {
     leg.attempt = undefined;
     if (own && !own.outcome) {
       own.legs.delete(leg);
-      own.lastCause = cause;
       if (own.legs.size === 0) {
         const subject = own.replaced ?? own.party;
         this.failAttempt(own, causeToCode(cause), `the destination ${describeCause(cause)}`, subject, 'cancelled');
       }
     }
     // 2. Attempts it was waiting on, or that would replace it.
-    for (const attempt of this.attemptsWhere((a) => a.party === leg || a.replaced === leg)) {
+    for (const attempt of [...leg.attemptsAsParty, ...leg.attemptsReplacing]) {
       if (attempt.kind === 'transfer' && attempt.replaced === leg) {
         attempt.replacedGone = true;
         continue;
@@ -1290,7 +1369,7 @@ export class Pbx {
       if (other.peer !== leg) continue;
       other.peer = undefined;
       if (other.attempt) continue; // a ringing candidate: its attempt decides
-      if (this.findAttempt((a) => a.party === other && !a.outcome)) continue;
+      if (other.attemptsAsParty.size > 0) continue; // an attempt is still bringing it someone
       this.removeLeg(other, 'peer-left');
     }
     if (leg.call.legs.size === 0) this.calls.delete(leg.call.id);

@@ -55,11 +55,6 @@ export class IvrEndpoint implements Endpoint {
     this.calls.delete(leg.participantId);
   }
 
-  /** Calls the IVR is holding now. */
-  activeCalls(): number {
-    return this.calls.size;
-  }
-
   private restartMenu(leg: LegControl): void {
     const call = this.calls.get(leg.participantId);
     if (!call) return;

@@ -53,11 +53,6 @@ export class QueueEndpoint implements Endpoint {
     this.callers.delete(leg.participantId);
   }
 
-  /** Callers waiting in the queue now. */
-  waitingCallers(): number {
-    return this.callers.size;
-  }
-
   private ringAgents(leg: LegControl): void {
     const caller = this.callers.get(leg.participantId);
     if (!caller) return;
@@ -77,7 +72,7 @@ export class QueueEndpoint implements Endpoint {
   }
 
   private tryAgent(leg: LegControl, caller: QueuedCaller, agent: string): void {
-    if (this.pbx.hasDn(agent) && this.pbx.listParticipants(agent).length > 0) return; // agent busy on another call
+    if (this.pbx.hasParticipants(agent)) return; // agent busy on another call
     let operation: Operation;
     try {
       operation = this.pbx.routeTo(leg.dn, leg.participantId, { destination: agent, ringTimeoutSeconds: this.config.ringSeconds }, { onBehalf: true });

@@ -50,9 +50,4 @@ export class SimulatedParty implements Endpoint {
     this.clock.clearTimeout(this.answerTimers.get(leg.participantId));
     this.answerTimers.delete(leg.participantId);
   }
-
-  /** Legs with a pending automatic answer (for tests and the simulation plane). */
-  pendingAnswers(): number {
-    return this.answerTimers.size;
-  }
 }

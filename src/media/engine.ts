@@ -570,7 +570,7 @@ export class MediaEngine implements LegMedia {
     if (!members) return;
     let anyHeld = false;
     for (const port of members) {
-      const detail = this.pbx.participantDetail(port.id);
+      const detail = this.pbx.participantLink(port.id);
       if (!detail) continue; // leaving: its Remove is on the way
       port.held = detail.held;
       port.peerId = detail.peerId;

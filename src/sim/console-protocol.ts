@@ -69,6 +69,8 @@ export interface LiveFrame {
   entity: string;
   attachedData: unknown;
   at: number;
+  /** Remove frames: why the participant left (busy, no-answer, hangup...); the wire frame carries no cause. */
+  cause?: string;
 }
 
 /** A Connected participant's audio: peaks of its latest 20 ms frame, 0..1, each way. */

@@ -72,6 +72,9 @@ export class LiveFeed {
   private timer: NodeJS.Timeout | undefined;
   private stopMonitoring: (() => void) | undefined;
   private readonly unsubscribe: () => void;
+  /** Remove frames waiting for their cause, and causes waiting for their frame (the two arrive in either order). */
+  private readonly causeless = new Map<number, LiveFrame[]>();
+  private readonly causes = new Map<number, string>();
 
   constructor(private readonly context: LiveContext) {
     const { pbx } = context.sim;
@@ -81,6 +84,7 @@ export class LiveFeed {
         if (this.since.get(id)?.status !== status) this.since.set(id, { status, at: context.clock.now() });
       } else if (event.type === 'participant-removed') {
         this.since.delete(event.participant.id);
+        this.noteCause(event.participant.id, event.cause);
       }
       this.stateDirty = true;
     });
@@ -139,8 +143,30 @@ export class LiveFeed {
     this.pending = [];
   }
 
+  private noteCause(participantId: number, cause: string): void {
+    const frames = this.causeless.get(participantId);
+    if (frames) {
+      for (const frame of frames) frame.cause = cause;
+      this.causeless.delete(participantId);
+      return;
+    }
+    // Removals no application sees produce no frame: keep only the latest few.
+    if (this.causes.size >= LIVE_RECENT_FRAMES) this.causes.delete(this.causes.keys().next().value!);
+    this.causes.set(participantId, cause);
+  }
+
   private onFrame(frame: MonitoredFrame): void {
     const live: LiveFrame = { ...frame, at: this.context.clock.now() };
+    if (frame.eventType === 1) {
+      const id = Number(frame.entity.slice(frame.entity.lastIndexOf('/') + 1));
+      const cause = this.causes.get(id);
+      if (cause !== undefined) {
+        live.cause = cause;
+      } else {
+        if (this.causeless.size >= LIVE_RECENT_FRAMES) this.causeless.delete(this.causeless.keys().next().value!);
+        this.causeless.set(id, [...(this.causeless.get(id) ?? []), live]);
+      }
+    }
     this.pending.push(live);
     this.recent.push(live);
     if (this.recent.length > LIVE_RECENT_FRAMES) this.recent.splice(0, this.recent.length - LIVE_RECENT_FRAMES);

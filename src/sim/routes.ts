@@ -7,6 +7,7 @@ import { withDeviceId } from '../api/ids.js';
 import type { ApiInstance } from '../api/context.js';
 import type { PbxConfig } from '../config/types.js';
 import { ManualClock, type Clock, type TimerHandle } from '../core/clock.js';
+import { END_CALLS_SLICE_CALLS } from '../limits.js';
 import { CoreError, ErrorCodes, type ErrorCode } from '../core/errors.js';
 import type { ParticipantDetail } from '../core/types.js';
 import type { SimulatedPbx } from '../endpoints/directory.js';
@@ -32,11 +33,16 @@ import {
   SimDeviceSchema,
   SimErrorSchema,
   SimPartySchema,
+  SimRemovalSchema,
   SimStateSchema,
 } from './schemas.js';
 import { registerSimAudioRoutes } from './audio.js';
 import { registerListenRoute } from './console-listen.js';
+import { RemovalLog } from './removals.js';
 import { buildState, partyOf } from './state.js';
+
+/** Lets the event loop turn once (I/O and timers run) before the next slice of work. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** A /sim refusal that is not a PBX error (unknown route or action). */
 class SimRequestError extends Error {
@@ -119,9 +125,11 @@ export async function registerSimRoutes(app: ApiInstance, context: SimContext): 
     }
   });
 
+  const removals = new RemovalLog(pbx, clock);
   app.addHook('onClose', async () => {
     for (const handle of pendingDtmf) clock.clearTimeout(handle);
     pendingDtmf.clear();
+    removals.close();
   });
 
   app.setErrorHandler((error: FastifyError | CoreError | SimRequestError, _request, reply) => {
@@ -165,6 +173,19 @@ export async function registerSimRoutes(app: ApiInstance, context: SimContext): 
 
   app.get('/state', { schema: { ...SIM_DOC, operationId: 'simGetState', summary: 'Everything: DNs, devices with behaviours, calls, simulated parties, clock', response: { 200: SimStateSchema, ...errors(401) } } }, async () =>
     buildState(pbx, behaviours, clock),
+  );
+
+  app.get(
+    '/removals',
+    {
+      schema: {
+        ...SIM_DOC,
+        summary: 'Participants that left recently, with why (busy, no-answer, hangup, ...), oldest first',
+        description: 'The Remove frame of the event socket carries no cause; this list does. Bounded: the most recent removals only.',
+        response: { 200: Type.Array(SimRemovalSchema), ...errors(401) },
+      },
+    },
+    async () => removals.list(),
   );
 
   app.post(
@@ -383,6 +404,7 @@ export async function registerSimRoutes(app: ApiInstance, context: SimContext): 
   app.post('/reset', { schema: { ...SIM_DOC, operationId: 'simReset', summary: 'End every call and restore the configured devices, behaviours and settings', response: { 200: Type.Object({ ok: Type.Boolean() }), ...errors(401) } } }, async () => {
     for (const handle of pendingDtmf) clock.clearTimeout(handle);
     pendingDtmf.clear();
+    await pbx.endAllCallsInSlices(END_CALLS_SLICE_CALLS, nextTurn);
     pbx.reset();
     behaviours.reset();
     return { ok: true };

@@ -110,3 +110,15 @@ export const RegisterDeviceBody = Type.Object(
 export const RoutePointBody = Type.Object({ autoAnswer: Type.Boolean() }, { additionalProperties: false });
 export const AdvanceBody = Type.Object({ ms: Type.Integer({ minimum: 0, maximum: 86_400_000 }) }, { additionalProperties: false });
 export const ClockSchema = Type.Object({ now: Type.String(), fake: Type.Boolean() });
+
+export const SimRemovalSchema = Type.Object({
+  participantId: Type.Integer(),
+  dn: Type.String(),
+  callId: Type.Integer(),
+  legId: Type.Integer(),
+  deviceId: Type.String(),
+  status: Type.String({ description: 'Its status when it left.' }),
+  partyCallerId: Type.String(),
+  cause: Type.String({ description: 'Why it left: dropped, hangup, peer-left, replaced, answered-elsewhere, diverted, cancelled, no-answer, busy, rejected, unreachable, not-registered, unregistered, reset.' }),
+  at: Type.String({ description: 'ISO 8601, PBX time.' }),
+});

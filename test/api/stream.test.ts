@@ -67,6 +67,46 @@ async function play(t: TestApp, ms: number, turnsPerStep = 2, stepMs = 20): Prom
   }
 }
 
+describe('streams belong to the application\'s own route point', () => {
+  /** Alice (100, monitored by 800) in a call with an external caller who dialled her directly. */
+  async function monitoredCall(t: TestApp) {
+    t.pbx.placeInboundCall({ from: CALLER, to: '100' });
+    t.clock.advance(1000); // Alice answers after 1 s
+    const alice = t.pbx.listParticipants('100')[0]!;
+    assert.equal(alice.status, 'Connected');
+    return `/callcontrol/100/participants/${alice.id}/stream`;
+  }
+
+  test('GET and POST for a participant of a monitored extension: 424 StreamNotAllowed with a reasontext naming the switch', async (ctx) => {
+    const t = await createTestApp(ctx);
+    const url = await monitoredCall(t);
+    const headers = { authorization: `Bearer ${await t.token()}` };
+    for (const response of [
+      await t.app.inject({ method: 'GET', url, headers }),
+      await t.app.inject({ method: 'POST', url, headers: { ...headers, 'content-type': 'application/octet-stream' }, payload: Buffer.alloc(320) }),
+    ]) {
+      assert.equal(response.statusCode, 424);
+      const body = response.json();
+      assert.deepEqual([body.finalstatus, body.reason, body.result], ['Failed', 'StreamNotAllowed', null]);
+      assert.match(body.reasontext, /DN 100.*own route point 800.*streamMonitoredDns/);
+    }
+  });
+
+  test('with applications[].streamMonitoredDns the monitored participant streams (GET carries its audio)', async (ctx) => {
+    const t = await createTestApp(ctx, { configure: (config) => (config.applications[0]!.streamMonitoredDns = true) });
+    const url = await monitoredCall(t);
+    const media = mediaOf(t);
+    const alice = t.pbx.listParticipants('100')[0]!;
+    const pending = t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${await t.token()}` } });
+    await until(() => media.tapCount(alice.id) === 1, 'the reader is attached');
+    await play(t, 200, 4);
+    t.pbx.drop('100', alice.id);
+    const response = await pending;
+    assert.equal(response.statusCode, 200);
+    assert.equal(response.rawPayload.length, 200 * 16, '200 ms of audio at 16 bytes per ms');
+  });
+});
+
 describe('GET .../stream', () => {
   test('404 for an unknown participant or one of another DN; 424 NotConnected while Ringing; 401 without a token', async (ctx) => {
     const t = await createTestApp(ctx);

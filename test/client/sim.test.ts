@@ -31,6 +31,12 @@ describe('SimClient', () => {
     const hungUp = await sim.hangup(placed.partyId);
     assert.equal(hungUp.party, null, 'the caller has left');
     assert.deepEqual((await sim.state()).calls, []);
+    const removals = (await sim.removals()).filter((r) => r.callId === placed.callId);
+    assert.deepEqual(
+      removals.map((r) => [r.dn, r.deviceId === IDS.bobDesk ? 'desk' : r.deviceId === IDS.bobSoft ? 'soft' : 'trunk', r.cause]),
+      [['101', 'desk', 'answered-elsewhere'], ['10000', 'trunk', 'hangup'], ['101', 'soft', 'peer-left']],
+      'each participant that left, with why',
+    );
   });
 
   test('reject and busy refuse a ringing phone; answering a party that is not ringing is 409', async (t) => {

@@ -85,7 +85,7 @@ const EXPECTED_DEMO: PbxConfig = {
       ],
     },
   ],
-  applications: [{ clientId: '800', secret: SECRET, monitor: ['100', '101', '102', '103', '801', '802'] }],
+  applications: [{ clientId: '800', secret: SECRET, monitor: ['100', '101', '102', '103', '801', '802'], streamMonitoredDns: false }],
   external: {
     defaultBehaviour: { kind: 'answer', afterMs: 1000 },
     numbers: [

@@ -53,7 +53,7 @@ describe('the example file (docs/examples/pbx.yaml)', () => {
     assert.equal(config.server.tokenLifetimeSeconds, 3600);
     assert.equal(config.server.sim.adminKey, null);
     assert.deepEqual(config.routePoints[0], { number: '800', name: 'Demo App', autoAnswer: true, device: { id: 'sip:800@127.0.0.1:5070', userAgent: 'Switchboard Route Point' } });
-    assert.deepEqual(config.applications[0], { clientId: '800', secret: 'change-me-demo-secret', monitor: ['100', '101', '102', '103', '801', '802'] });
+    assert.deepEqual(config.applications[0], { clientId: '800', secret: 'change-me-demo-secret', monitor: ['100', '101', '102', '103', '801', '802'], streamMonitoredDns: false });
     assert.deepEqual(config.ivrs[0]?.menu, { '1': '100', '2': '802' });
     assert.deepEqual(config.trunks[0]?.dids[0], { number: '+15550100', destination: '800' });
     assert.deepEqual(config.external.numbers[3], { pattern: '\\+44[0-9]+', behaviour: { kind: 'reject' }, callerName: 'UK Office' });
@@ -87,7 +87,7 @@ describe('the example file (docs/examples/pbx.yaml)', () => {
       ...['extensions', 'number', 'name', 'devices', 'id', 'userAgent', 'directControl', 'registered', 'behaviour', 'kind', 'afterMs'],
       ...['routePoints', 'autoAnswer', 'device', 'ivrs', 'prompt', 'menu', 'timeoutSeconds', 'timeoutDestination'],
       ...['queues', 'agents', 'strategy', 'ringSeconds', 'holdTimeoutSeconds', 'overflowDestination', 'holdMusic'],
-      ...['trunks', 'dids', 'destination', 'applications', 'clientId', 'secret', 'monitor', 'external', 'default', 'numbers', 'pattern', 'callerName'],
+      ...['trunks', 'dids', 'destination', 'applications', 'clientId', 'secret', 'monitor', 'streamMonitoredDns', 'external', 'default', 'numbers', 'pattern', 'callerName'],
     ];
     for (const key of keys) assert.match(text, new RegExp(`(^|[\\s{,])${key}:`, 'm'), `${key} is not used`);
   });
@@ -168,7 +168,7 @@ external:
       },
     ]);
     assert.deepEqual(config.trunks, [{ number: '10000', name: '', device: { id: 'sip:10000@127.0.0.1', userAgent: 'Switchboard Trunk' }, dids: [] }]);
-    assert.deepEqual(config.applications, [{ clientId: 'ai', secret: '12345678', monitor: [] }]);
+    assert.deepEqual(config.applications, [{ clientId: 'ai', secret: '12345678', monitor: [], streamMonitoredDns: false }]);
     assert.deepEqual(config.external.numbers, [{ number: '+4420', behaviour: { kind: 'busy' }, callerName: '' }]);
   });
 

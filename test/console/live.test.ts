@@ -119,7 +119,9 @@ describe('/sim/live', () => {
     await sim('POST', `/parties/${placed.partyId}/hangup`);
     const { sequence } = await appFrame;
     const removal = await next((m) => m.frames?.some((f) => f.sequence === sequence) === true);
-    assert.equal(removal.frames!.find((f) => f.sequence === sequence)!.eventType, 1);
+    const removed = removal.frames!.find((f) => f.sequence === sequence)!;
+    assert.equal(removed.eventType, 1);
+    assert.equal(removed.cause, 'peer-left', 'the console is told why: the caller hung up, so the route point participant left');
     await next((m) => m.state !== undefined && m.state.calls.length === 0);
   });
 });

@@ -35,7 +35,7 @@ describe('dial plan', () => {
     }
   });
 
-  test('external numbers without a trunk are unreachable', () => {
-    assert.throws(() => resolveDestination('+15550001', dns, undefined), (error: { code?: string }) => error.code === 'DestinationUnreachable');
+  test('external numbers without a trunk are unroutable: InvalidDestination, a request-level refusal (422)', () => {
+    assert.throws(() => resolveDestination('+15550001', dns, undefined), (error: { code?: string; message?: string }) => error.code === 'InvalidDestination' && /unroutable/.test(error.message ?? ''));
   });
 });

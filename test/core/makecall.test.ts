@@ -173,9 +173,6 @@ describe('makecall refusals leave no trace', () => {
     ['destination missing', (t) => t.pbx.makeCall({ dn: '800', destination: '' }), 'InvalidDestination'],
     ['destination not a number', (t) => t.pbx.makeCall({ dn: '800', destination: 'sales' }), 'InvalidDestination'],
     ['calling itself', (t) => t.pbx.makeCall({ dn: '800', destination: '800' }), 'InvalidDestination'],
-    ['external number busy', (t) => t.pbx.makeCall({ dn: '800', destination: '+15550001' }), 'DestinationBusy'],
-    ['external number unreachable', (t) => t.pbx.makeCall({ dn: '800', destination: '+15550003' }), 'DestinationUnreachable'],
-    ['extension with no registered device', (t) => t.pbx.makeCall({ dn: '800', destination: '102' }), 'DestinationNotRegistered'],
     ['from a trunk', (t) => t.pbx.makeCall({ dn: '10000', destination: '100' }), 'NotSupported'],
     ['attached data not strings', (t) => t.pbx.makeCall({ dn: '800', destination: '100', attachedData: { nested: { a: 1 } } }), 'InvalidArgument'],
     ['attached data not an object', (t) => t.pbx.makeCall({ dn: '800', destination: '100', attachedData: ['a'] }), 'InvalidArgument'],
@@ -190,11 +187,36 @@ describe('makecall refusals leave no trace', () => {
     });
   }
 
-  test('a busy extension device: every device refusing gives DestinationBusy', () => {
+});
+
+describe('makecall destination outcomes arrive later, as a Remove of the originating participant', () => {
+  const cases: [string, string, string][] = [
+    ['external number busy', '+15550001', 'busy'],
+    ['external number rejecting', '+15550009', 'rejected'],
+    ['external number unreachable', '+15550003', 'unreachable'],
+    ['extension with no registered device', '102', 'not-registered'],
+  ];
+  for (const [name, destination, cause] of cases) {
+    test(`${name}: the call starts (Dialing, settled ok), then the participant leaves with cause ${cause}`, () => {
+      const t = startPbx();
+      t.behaviours.setExternal('+15550009', { kind: 'reject' });
+      const op = t.pbx.makeCall({ dn: '800', destination });
+      const origin = op.participant!;
+      assert.equal(origin.status, 'Dialing');
+      assert.deepEqual(op.outcome, { ok: true, participant: origin });
+      assert.deepEqual(t.log(), [`+800#${origin.id} Dialing`, `-800#${origin.id} ${cause}`]);
+      assert.equal(t.pbx.participantDetail(origin.id), undefined);
+      assert.equal(t.pbx.activeCallCount(), 0);
+      assertConsistent(t.pbx);
+    });
+  }
+
+  test('a busy extension device: every device refusing ends the caller with cause busy', () => {
     const t = startPbx();
     const ids = deviceIds(t.config);
     t.behaviours.setDevice('100', ids.alice, { kind: 'busy' });
-    assert.throws(() => t.pbx.makeCall({ dn: '800', destination: '100' }), code('DestinationBusy'));
+    const origin = t.pbx.makeCall({ dn: '800', destination: '100' }).participant!;
+    assert.deepEqual(t.log(), [`+800#${origin.id} Dialing`, `-800#${origin.id} busy`]);
     assert.equal(t.pbx.activeCallCount(), 0);
   });
 

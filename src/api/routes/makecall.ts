@@ -3,9 +3,10 @@
 import { CALL_CONTROL_DOC, type ApiInstance, type CallControlContext } from '../context.js';
 import { pickFields } from '../body.js';
 import { withDeviceId } from '../ids.js';
-import { replyWithOperation } from '../outcome.js';
+import { operationResponse, type WaitResult } from '../outcome.js';
 import { DeviceParams, DnParams, MakeCallBody, ResultSchema, resultErrors, type MakeCallBodyType } from '../schemas.js';
-import type { Pbx } from '../../core/pbx.js';
+import type { FastifyReply } from 'fastify';
+import type { Operation, Pbx } from '../../core/pbx.js';
 
 /** The makecall body fields read (`reason` is free text some clients send, and ignored). */
 const FIELDS = ['destination', 'timeout', 'attacheddata'] as const;
@@ -14,6 +15,16 @@ const RESPONSES = { 200: ResultSchema, 202: ResultSchema, ...resultErrors(400, 4
 
 function makeCall(pbx: Pbx, dn: string, deviceId: string | undefined, body: MakeCallBodyType) {
   return pbx.makeCall({ dn, deviceId, destination: body.destination ?? '', timeoutSeconds: body.timeout, attachedData: body.attacheddata });
+}
+
+/**
+ * makecall never waits: once the call has started it answers 200 with the originating participant, and a DN form
+ * whose devices all ring answers 202 with result null at once (PROTOCOL.md §4); destination outcomes arrive as events.
+ */
+function answerMakeCall(reply: FastifyReply, context: CallControlContext, operation: Operation) {
+  const wait: WaitResult = operation.outcome ? { settled: true, outcome: operation.outcome } : { settled: false };
+  const response = operationResponse(context.pbx, operation, wait, 'the call is being placed');
+  return reply.code(response.status).send(response.body);
 }
 
 export function registerMakeCallRoutes(app: ApiInstance, context: CallControlContext): void {
@@ -31,8 +42,8 @@ export function registerMakeCallRoutes(app: ApiInstance, context: CallControlCon
         summary: 'Place a call from a DN',
         description:
           'With exactly one device, behaves as the device form (200 with the originating participant). Otherwise every device rings, ' +
-          'the first to pick up dials, and the response waits up to `timeout` seconds (default 30) for that: 200 with the participant, ' +
-          'or 202 with result null while nobody has picked up.',
+          'the first to pick up dials, and the request is accepted at once: 202 with result null; the outcome is discovered from the ' +
+          "DN's participants. `timeout` is the destination's ring timeout in seconds.",
         params: DnParams,
         body: MakeCallBody,
         response: RESPONSES,
@@ -40,7 +51,7 @@ export function registerMakeCallRoutes(app: ApiInstance, context: CallControlCon
     },
     async (request, reply) => {
       const operation = makeCall(context.pbx, request.params.dnnumber, undefined, request.body);
-      return replyWithOperation(reply, context, operation, request.body.timeout, 'the call is being placed');
+      return answerMakeCall(reply, context, operation);
     },
   );
 
@@ -54,7 +65,8 @@ export function registerMakeCallRoutes(app: ApiInstance, context: CallControlCon
         summary: 'Place a call from one device',
         description:
           'The response names the originating participant: Dialing when the device goes off-hook by itself (direct control, route point, IVR, queue), ' +
-          'Ringing when the device is rung first and dials once picked up.',
+          'Ringing when the device is rung first and dials once picked up. Destination outcomes arrive later: a busy, unreachable, ' +
+          'rejecting or unanswered destination ends the participant with a Remove event. `timeout` is the ring timeout in seconds.',
         params: DeviceParams,
         body: MakeCallBody,
         response: RESPONSES,
@@ -63,7 +75,7 @@ export function registerMakeCallRoutes(app: ApiInstance, context: CallControlCon
     async (request, reply) => {
       const { dnnumber, deviceid } = request.params;
       const operation = withDeviceId(deviceid, (id) => makeCall(context.pbx, dnnumber, id, request.body));
-      return replyWithOperation(reply, context, operation, request.body.timeout, 'the call is being placed');
+      return answerMakeCall(reply, context, operation);
     },
   );
 }

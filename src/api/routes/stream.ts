@@ -7,6 +7,7 @@ import type { MediaEngine, MediaTap, UploadOutcome } from '../../media/engine.js
 import { FRAME_BYTES, FRAME_SAMPLES, encodeS16le } from '../../media/format.js';
 import { MEDIA_MAX_CATCHUP_FRAMES, STREAM_MAX_UNSENT_BYTES } from '../../limits.js';
 import type { Pbx } from '../../core/pbx.js';
+import type { ApplicationConfig } from '../../config/types.js';
 import { CALL_CONTROL_DOC, applicationOf, type ApiInstance, type CallControlContext } from '../context.js';
 import { ApiError, ApiErrorCodes } from '../errors.js';
 import { parseParticipantId } from '../ids.js';
@@ -80,9 +81,19 @@ class HttpStreamTap implements MediaTap {
   }
 }
 
-/** 404 when the DN has no such participant, 424 NotConnected while it is not Connected (no audio yet). */
-function requireAudio(pbx: Pbx, media: MediaEngine, dn: string, id: number): void {
+/**
+ * 404 when the DN has no such participant; 424 StreamNotAllowed for a participant of a monitored DN (3CX serves
+ * streams only on the application's own route point) unless the application's streamMonitoredDns allows it;
+ * 424 NotConnected while it is not Connected (no audio yet).
+ */
+function requireAudio(pbx: Pbx, media: MediaEngine, application: ApplicationConfig, dn: string, id: number): void {
   const participant = pbx.getParticipant(dn, id);
+  if (dn !== application.clientId && application.streamMonitoredDns !== true) {
+    throw new ApiError(
+      ApiErrorCodes.STREAM_NOT_ALLOWED,
+      `participant ${id} is on DN ${dn}, which application ${application.clientId} monitors: audio streams are served only for participants of its own route point ${application.clientId} (applications[].streamMonitoredDns allows monitored DNs)`,
+    );
+  }
   if (participant.status !== 'Connected' || !media.hasPort(id)) {
     throw new ApiError(ApiErrorCodes.NOT_CONNECTED, `participant ${id} is ${participant.status}: its audio stream opens once it is Connected`);
   }
@@ -123,7 +134,8 @@ export async function streamRoutes(app: ApiInstance, context: CallControlContext
         description:
           `${PCM_TEXT} A chunked response carrying, in real time, the audio this participant hears, until it leaves (then the response ends). ` +
           'Several readers may listen at once. A reader that falls more than 1 s behind loses audio rather than delay it. ' +
-          '404 for an unknown participant, 424 NotConnected while it is Ringing or Dialing (retry), ' +
+          '404 for an unknown participant, 424 StreamNotAllowed for a participant of a monitored DN (only the application\'s own route point has streams, ' +
+          'unless applications[].streamMonitoredDns allows it), 424 NotConnected while it is Ringing or Dialing (retry), ' +
           '429 TooManyStreams beyond 16 readers on the participant or 4,096 open streams for the application.',
         params: ParticipantParams,
         response: { 200: PcmStream, ...resultErrors(401, 403, 404, 424, 429) },
@@ -132,7 +144,7 @@ export async function streamRoutes(app: ApiInstance, context: CallControlContext
     async (request, reply) => {
       const { dnnumber } = request.params;
       const id = parseParticipantId(dnnumber, request.params.id);
-      requireAudio(pbx, media, dnnumber, id);
+      requireAudio(pbx, media, applicationOf(request), dnnumber, id);
       const release = streams.acquire(applicationOf(request).clientId, 'read', media.tapCount(id));
       reply.hijack();
       const res = reply.raw;
@@ -164,7 +176,8 @@ export async function streamRoutes(app: ApiInstance, context: CallControlContext
           `${PCM_TEXT} Chunked or fixed-length upload (Content-Type application/octet-stream; the bytes are never parsed, so a WAV header plays as a click). ` +
           'It plays at real time whatever rate it arrives at: up to 5 s ahead is buffered, beyond that the server stops reading until 2 s are left (back-pressure). ' +
           'A new upload replaces the one in progress. The upload may end with its last chunk or by aborting the connection; once its audio has played, ' +
-          'the participant gets a PromptPlaybackFinished event and the response (200) is sent. 404 for an unknown participant, 424 NotConnected while it is not Connected, ' +
+          'the participant gets a PromptPlaybackFinished event and the response (200) is sent. 404 for an unknown participant, ' +
+          '424 StreamNotAllowed for a participant of a monitored DN (unless applications[].streamMonitoredDns), 424 NotConnected while it is not Connected, ' +
           '429 TooManyStreams beyond 4,096 open streams for the application.',
         params: ParticipantParams,
         response: { 200: ResultSchema, ...resultErrors(401, 403, 404, 424, 429) },
@@ -173,7 +186,7 @@ export async function streamRoutes(app: ApiInstance, context: CallControlContext
     async (request, reply) => {
       const { dnnumber } = request.params;
       const id = parseParticipantId(dnnumber, request.params.id);
-      requireAudio(pbx, media, dnnumber, id);
+      requireAudio(pbx, media, applicationOf(request), dnnumber, id);
       const release = streams.acquire(applicationOf(request).clientId, 'write', 0);
       const raw = request.raw;
       return new Promise<ResultBody | typeof reply>((resolve, reject) => {

@@ -206,4 +206,22 @@ describe('socket request parsing', () => {
     assert.equal(parseSocketMessage('{"RequestID":1,"Path":"/callcontrol/800/makecall","RequestData":"x"}').kind, 'invalid');
     assert.equal(parseSocketMessage('{"RequestID":1,"Path":"/callcontrol/800/devices/sip%3A800%40h/makecall"}').kind, 'request');
   });
+
+  test('keys are matched case-insensitively, as REST body fields are; an exact RequestID wins', () => {
+    const drop = '/callcontrol/800/participants/5/drop';
+    for (const key of ['RequestId', 'requestid', 'REQUESTID', 'requestID']) {
+      assert.deepEqual(parseSocketMessage(JSON.stringify({ [key]: 'r9', path: drop, requestdata: { reason: 'None' } })), {
+        kind: 'request',
+        request: { requestId: 'r9', path: drop, data: { reason: 'None' } },
+      }, key);
+    }
+    assert.deepEqual(parseSocketMessage(JSON.stringify({ RequestId: 'r-case', PATH: '/sim/reset' })), {
+      kind: 'invalid',
+      requestId: 'r-case',
+      path: '/sim/reset',
+      message: "Path '/sim/reset' is not a makecall or participant action path under /callcontrol",
+    });
+    const both = parseSocketMessage(JSON.stringify({ requestid: 'lower', RequestID: 'exact', Path: drop }));
+    assert.equal(both.kind === 'request' ? both.request.requestId : undefined, 'exact');
+  });
 });

@@ -43,6 +43,8 @@ export interface CallDriver {
   recording(party: Party): Promise<Buffer>;
   /** The data attached to a participant's connection (what other PBX components observe). */
   attachedData(participantId: number): Promise<Record<string, string>>;
+  /** Why a participant that has left was removed (busy, no-answer, hangup...), as the PBX recorded it; undefined if unknown. */
+  removalCause(participantId: number): Promise<string | undefined>;
 }
 
 /** Drives Switchboard through its /sim plane, over the network, with the admin key. */
@@ -136,5 +138,10 @@ export class SimDriver implements CallDriver {
 
   async attachedData(participantId: number): Promise<Record<string, string>> {
     return (await this.simParticipant(participantId)).attachedData;
+  }
+
+  async removalCause(participantId: number): Promise<string | undefined> {
+    const removals = (await this.ok('GET', '/removals')).json as { participantId: number; cause: string }[];
+    return removals.findLast((r) => r.participantId === participantId)?.cause;
   }
 }

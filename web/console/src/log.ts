@@ -53,7 +53,8 @@ export class EventLog {
   }
 
   private row(frame: LiveFrame): HTMLTableRowElement {
-    const dtmf = frame.eventType === 2 ? String((frame.attachedData as { dtmf_input?: string } | null)?.dtmf_input ?? '') : '';
+    // The last column: the digits of a DTMFstring, or why a removed participant left.
+    const dtmf = frame.eventType === 2 ? String((frame.attachedData as { dtmf_input?: string } | null)?.dtmf_input ?? '') : (frame.cause ?? '');
     const row = h(
       'tr',
       { 'data-dn': frame.dn, 'data-type': frame.eventType, class: `event-${frame.eventType}` },

@@ -147,5 +147,17 @@ export function eventCases(c: Case): void {
       const refused = await client.next((f) => f.event.event_type === EventType.Response && (f.event.attached_data as { RequestID: unknown }).RequestID === 'bad', 'the refusal');
       assert.equal((refused.event.attached_data as { StatusCode: number }).StatusCode, 400);
     });
+
+    driven(c, 'socket request keys are matched case-insensitively: a client sending RequestId / path / requestData gets its id back, answered under RequestID', async (driver, t) => {
+      const client = await events(c, t);
+      const { app } = await callRoutePoint(c, driver);
+      const path = `${participantEntity(rp, app.id)}/attach_participant_data`;
+      client.socket.send(JSON.stringify({ RequestId: 'mixed-1', path, requestData: { attacheddata: { via: 'mixed case' } } }));
+      const answer = await client.next((f) => f.event.event_type === EventType.Response, 'the Response event');
+      const data = answer.event.attached_data as Record<string, unknown>;
+      assert.deepEqual(Object.keys(data), ['RequestID', 'Path', 'StatusCode', 'Response']);
+      assert.deepEqual([data['RequestID'], data['Path'], data['StatusCode']], ['mixed-1', path, 200]);
+      assert.deepEqual(await driver.attachedData(app.id), { via: 'mixed case' });
+    });
   });
 }

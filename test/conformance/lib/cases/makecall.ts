@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { driven, events, participant, participants, pending, resetBeforeEach, upserted, type Case } from '../context.js';
+import { driven, events, participant, participants, resetBeforeEach, upserted, type Case } from '../context.js';
 import { participantEntity } from '../events.js';
 import { send } from '../http.js';
 import { assertError, assertSuccess, EventType, type DnInfo } from '../wire.js';
@@ -51,17 +51,17 @@ export function makecallCases(c: Case): void {
       assert.deepEqual((await participants(c, topo.routePoint)).map((p) => p.id), [made.id]);
     });
 
-    driven(c, 'DN form with several devices: every device rings; nobody picks up within timeout -> 202 with result null; the outcome shows in the participants', async (driver, t) => {
+    driven(c, 'DN form with several devices: 202 at once with result null (no wait for a pick-up); every device rings; the outcome shows in the participants', async (driver, t) => {
       const client = await events(c, t);
-      const answer = pending(c.api.post(`/callcontrol/${topo.twoDeviceExtension}/makecall`, { destination: topo.externalAnswers, timeout: 1 }));
-      // Both devices ring (each its own participant) before the wait ends.
-      await client.until(() => (client.frames.filter((f) => f.event.entity.startsWith(`/callcontrol/${topo.twoDeviceExtension}/participants/`)).length === 2 ? true : undefined), 'both devices ringing');
-      await driver.elapse(1000);
-      const body = assertSuccess(await answer, 202);
+      const body = assertSuccess(await c.api.post(`/callcontrol/${topo.twoDeviceExtension}/makecall`, { destination: topo.externalAnswers, timeout: 30 }), 202);
       assert.equal(body.result, null);
       const ringing = await participants(c, topo.twoDeviceExtension);
       assert.deepEqual(ringing.map((p) => p.device_id).sort(), [topo.deskDevice, topo.softDevice].sort());
       assert.ok(ringing.every((p) => p.status === 'Ringing'));
+      const desk = ringing.find((p) => p.device_id === topo.deskDevice)!;
+      await driver.answer({ id: desk.id });
+      await client.event(EventType.Remove, participantEntity(topo.twoDeviceExtension, ringing.find((p) => p.device_id === topo.softDevice)!.id));
+      assert.equal((await participant(c, topo.twoDeviceExtension, desk.id)).status, 'Dialing', 'the device picked up dials');
     });
 
     driven(c, 'a device with direct control goes off-hook at once (Dialing); one without is rung first (Ringing), then dials when picked up', async (driver) => {
@@ -73,10 +73,21 @@ export function makecallCases(c: Case): void {
       assert.equal((await participant(c, topo.twoDeviceExtension, desk.id)).status, 'Dialing');
     });
 
-    driven(c, 'the destination refuses at once: 424 DestinationBusy / DestinationUnreachable, result null; the failed call leaves no participant', async () => {
+    driven(c, 'destination outcomes arrive later: busy, unreachable, unregistered and not-answering destinations give 200 with the Dialing participant, then its Remove (the cause recorded by the PBX)', async (driver, t) => {
+      const client = await events(c, t);
       const device = await routePointDevice();
-      assertError(await deviceCall(topo.routePoint, device, { destination: topo.externalBusy }), 424, 'DestinationBusy');
-      assertError(await deviceCall(topo.routePoint, device, { destination: topo.externalUnreachable }), 424, 'DestinationUnreachable');
+      for (const [destination, cause] of [[topo.externalBusy, 'busy'], [topo.externalUnreachable, 'unreachable'], [topo.unregisteredExtension, 'not-registered']] as const) {
+        const made = assertSuccess(await deviceCall(topo.routePoint, device, { destination })).result!;
+        assert.equal(made.status, 'Dialing', destination);
+        await client.event(EventType.Remove, participantEntity(topo.routePoint, made.id));
+        assertError(await c.api.get(participantEntity(topo.routePoint, made.id)), 404, 'ParticipantNotFound');
+        assert.equal(await driver.removalCause(made.id), cause);
+      }
+      const unanswered = assertSuccess(await deviceCall(topo.routePoint, device, { destination: topo.externalNeverAnswers, timeout: 5 })).result!;
+      assert.equal(unanswered.status, 'Dialing');
+      await driver.elapse(5000);
+      await client.event(EventType.Remove, participantEntity(topo.routePoint, unanswered.id));
+      assert.equal(await driver.removalCause(unanswered.id), 'no-answer');
       assert.deepEqual(await participants(c, topo.routePoint), []);
     });
 

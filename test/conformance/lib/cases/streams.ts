@@ -29,6 +29,18 @@ export function streamCases(c: Case): void {
       assertError(await c.api.get(`${participantEntity(rp, caller.id)}/stream`), 404, 'ParticipantNotFound');
     });
 
+    driven(c, 'a participant of a monitored extension has no stream: 424 StreamNotAllowed (GET and POST); only the route point\'s own participants stream', async (driver) => {
+      // The route point calls the monitored extension; the extension's participant is Connected once it answers.
+      assertSuccess(await c.api.post(`/callcontrol/${rp}/makecall`, { destination: topo.directExtension }));
+      await driver.elapse(topo.directAnswerMs);
+      const extension = await participant(c, topo.directExtension, ((await c.api.get(`/callcontrol/${topo.directExtension}/participants`)).json as { id: number }[])[0]!.id);
+      assert.equal(extension.status, 'Connected');
+      const entity = participantEntity(topo.directExtension, extension.id);
+      const get = assertError(await c.api.get(`${entity}/stream`), 424, 'StreamNotAllowed');
+      assert.match(get.reasontext, /route point/);
+      assertError(await c.api.postRaw(`${entity}/stream`, Buffer.alloc(320), { 'content-type': 'application/octet-stream' }), 424, 'StreamNotAllowed');
+    });
+
     driven(c, 'GET: chunked application/octet-stream, 16,000 bytes per second of PBX time, carrying what the caller says; it ends when the participant leaves', async (driver) => {
       const { app, caller } = await callRoutePoint(c, driver);
       const heard = await listen(c, participantEntity(rp, app.id));
