@@ -7,6 +7,7 @@ import { Settings } from 'typebox/system';
 import { Value } from 'typebox/value';
 import { type Document, LineCounter, parseDocument, Scalar, visit } from 'yaml';
 import { CONFIG_LIMITS } from '../limits.js';
+import { buildExtensionSip, buildSipServer, checkSip } from './sip.js';
 import { BEHAVIOUR_KINDS, EXTERNAL_NUMBER, LOG_LEVELS, PbxConfigFileSchema, QUEUE_STRATEGIES } from './schema.js';
 import type {
   Behaviour,
@@ -439,6 +440,7 @@ function buildServer(server: Fields, baseDir: string): ServerConfig {
       key: filePath(tls['key'], baseDir),
       names: items(tls['names']).map((name) => text(name, '')),
     },
+    sip: buildSipServer(server['sip']),
   };
 }
 
@@ -457,6 +459,7 @@ function buildExtension(item: Fields, path: string, report: Report): ExtensionCo
         behaviour: buildBehaviour(f['behaviour'], child(child(child(path, 'devices'), i), 'behaviour'), d.behaviour, report),
       };
     }),
+    sip: buildExtensionSip(item['sip'], text(item['number'], '')),
   };
 }
 
@@ -619,6 +622,8 @@ function crossCheck(config: PbxConfig, report: Report): void {
       checkDestination(did.destination, `${path}.destination`, dns, report);
     });
   });
+
+  checkSip(config, report);
 
   const externalNumbers = new Map<string, string>();
   config.external.numbers.forEach((rule, i) => {

@@ -17,6 +17,10 @@ const CLEAN_ENV = {
   SWITCHBOARD_CLIENT_SECRET: '',
   SWITCHBOARD_DEMO_SECRET: '',
   SWITCHBOARD_ADMIN_KEY: '',
+  SWITCHBOARD_SIP_HOST: '127.0.0.1',
+  // A free port: servers started side by side must not fight over 5060.
+  SWITCHBOARD_SIP_PORT: '0',
+  SWITCHBOARD_DEMO_SIP_PASSWORD: '',
 };
 
 export interface Cli {
