@@ -28,6 +28,7 @@ import { loadOrCreateSigningKey } from './auth/signing-key.js';
 import { TokenService } from './auth/tokens.js';
 import { ApiError, ApiErrorCodes, resolveError } from './errors.js';
 import { Metrics } from './metrics.js';
+import type { SipStatus } from './sip-status.js';
 import { logCallLifecycle, observeRequests, requestId } from './observe.js';
 import { addSecurityHeaders } from './security-headers.js';
 import { DEFAULT_STREAM_LIMITS, StreamQuota, type StreamLimits } from './stream-quota.js';
@@ -53,6 +54,8 @@ export interface AppOptions {
   sim?: { sim: SimulatedPbx; adminKey: string };
   /** Time for network liveness (event socket pings); real time unless a test drives it. */
   networkClock?: Clock;
+  /** The SIP server, when one runs: its counters go to /metrics, its registrations to /sim/sip/registrations. */
+  sip?: SipStatus;
 }
 
 export interface LogOptions {
@@ -126,7 +129,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     done(null, payload);
   });
   const streams = new StreamQuota(options.streamLimits ?? DEFAULT_STREAM_LIMITS);
-  const metrics = new Metrics({ pbx, hub, streams });
+  const metrics = new Metrics({ pbx, hub, streams, ...(options.sip ? { sip: options.sip } : {}) });
   observeRequests(app, metrics);
   if (options.log?.level === 'debug' || options.log?.level === 'trace') {
     const stopLogging = logCallLifecycle(app.log, pbx);
@@ -151,7 +154,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await typed.register(callControlRoutes, { prefix: '/callcontrol', pbx, clock, tokens, shutdown: shutdown.signal, events: { hub, liveness, root: app }, media, streams });
   if (options.sim && config.server.sim.enabled) {
     const sim = options.sim;
-    await typed.register(async (scope) => registerSimRoutes(scope, { sim: sim.sim, clock, config, adminKey: sim.adminKey, media }), { prefix: '/sim' });
+    await typed.register(async (scope) => registerSimRoutes(scope, { sim: sim.sim, clock, config, adminKey: sim.adminKey, media, ...(options.sip ? { sip: options.sip } : {}) }), { prefix: '/sim' });
     await typed.register(async (scope) => registerConsole(scope, { sim: sim.sim, clock, config, adminKey: sim.adminKey, media, hub }));
   }
 

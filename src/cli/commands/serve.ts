@@ -1,6 +1,6 @@
 // `switchboard serve`: runs the server on a configuration file or the embedded demo PBX until SIGINT or SIGTERM.
 
-import { startServer, type RunningServer } from '../../server.js';
+import { startServer, type RunningServer, type RunningSip } from '../../server.js';
 import { resolveServeSettings } from '../settings.js';
 
 export async function serve(argv: string[]): Promise<void> {
@@ -24,7 +24,7 @@ export async function serve(argv: string[]): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
 
-  const server = await startServer({ config: settings.config, host: settings.host, port: settings.port, adminKey: settings.adminKey, fakeClock: settings.fakeClock, log: { level: settings.config.server.logLevel } });
+  const server = await startServer({ config: settings.config, host: settings.host, port: settings.port, adminKey: settings.adminKey, fakeClock: settings.fakeClock, sip: {}, log: { level: settings.config.server.logLevel } });
   running.server = server;
   if (stopping) {
     await server.close(); // a signal arrived while starting
@@ -34,6 +34,7 @@ export async function serve(argv: string[]): Promise<void> {
     `Switchboard: 3CX Call Control API on ${settings.source}`,
     `  URL:          ${server.url}${settings.host !== '127.0.0.1' ? `  (listening on ${settings.host}:${server.port})` : ''}`,
   ];
+  if (server.sip) lines.push(...sipLines(server.sip, settings.demoSipPassword));
   if (server.secureUrl) lines.push(`  HTTPS:        ${server.secureUrl}  (same port; wss:// works too)`);
   if (server.caFile) lines.push(`  Trust:        NODE_EXTRA_CA_CERTS=${server.caFile}`);
   for (const application of settings.config.applications) {
@@ -45,4 +46,14 @@ export async function serve(argv: string[]): Promise<void> {
   if (settings.fakeClock) lines.push('  Clock:        fake (moves only on POST /sim/clock/advance)');
   lines.push('Press Ctrl+C to stop.');
   console.log(lines.join('\n'));
+}
+
+/** `SIP:  udp+tcp HOST:PORT`, and how to register a softphone when the password is the demo's (a configured one is never printed). */
+function sipLines(sip: RunningSip, demoSipPassword: string | null): string[] {
+  const host = sip.host === '0.0.0.0' ? '127.0.0.1' : sip.host === '::' ? '[::1]' : sip.host.includes(':') ? `[${sip.host}]` : sip.host;
+  const port = sip.udpPort ?? sip.tcpPort;
+  const transports = [sip.udpPort !== null ? 'udp' : '', sip.tcpPort !== null ? 'tcp' : ''].filter(Boolean).join('+');
+  const lines = [`  SIP:          ${transports} ${host}:${port}`];
+  if (demoSipPassword !== null) lines.push(`  Softphone:    register sip:100@${host}:${port} (or 101-103), auth id = the extension, password: ${demoSipPassword}`);
+  return lines;
 }
