@@ -24,7 +24,7 @@ export interface SipPbx {
   dataDir: string;
   get(path: string): Promise<{ status: number; body: unknown }>;
   /** Opens the event socket; frames arrive in `frames`. */
-  events(): Promise<{ frames: Frame[]; waitFor(check: (frames: Frame[]) => boolean, what: string): Promise<void>; close(): void }>;
+  events(): Promise<{ frames: Frame[]; waitFor(check: (frames: Frame[]) => boolean, what: string | (() => string)): Promise<void>; close(): void }>;
   close(): Promise<void>;
 }
 
@@ -80,7 +80,7 @@ export async function startSipPbx(options: { dataDir?: string; configure?: (conf
             };
             const timer = setTimeout(() => {
               wakers.delete(wake);
-              reject(new Error(`timed out waiting for ${what}; frames: ${JSON.stringify(frames.map((f) => [f.event.event_type, f.event.entity]))}`));
+              reject(new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}; frames: ${JSON.stringify(frames.map((f) => [f.event.event_type, f.event.entity]))}`));
             }, 10_000);
             wakers.add(wake);
           }),
