@@ -5,7 +5,7 @@ import { CONNECTION_HELP } from './options.js';
 export const MAIN_USAGE = `Usage: switchboard COMMAND [options]
 
 Commands:
-  serve [--config FILE] [--host HOST] [--port PORT] [--fake-clock]   run the server
+  serve [--config FILE] [--host HOST] [--port PORT] [--sip-port PORT] [--fake-clock]   run the server
   token                 get an access token with the client credentials
   dns                   the DNs the application sees: devices and participants
   events [--count N]    tail the event socket, one line per frame
@@ -19,6 +19,7 @@ Commands:
   play PARTY FILE       a simulated party plays a WAV file (or --raw PCM, --tone, --dtmf) into its call (/sim)
   record PARTY -o FILE  what a simulated party heard, as a WAV file (/sim)
   media                 what simulated parties send: silence, echo, a tone or a WAV file (/sim)
+  sip registrations     the SIP phones registered now: contact, User-Agent, source, expiry (/sim)
 
 ${CONNECTION_HELP}
 
