@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
+import type { LogOptions } from '../../../src/api/app.js';
 import { demoConfig } from '../../../src/config/demo.js';
 import type { PbxConfig } from '../../../src/config/types.js';
 import type { ManualClock } from '../../../src/core/clock.js';
@@ -29,12 +30,12 @@ export interface SipPbx {
 }
 
 /** The demo PBX (extensions 100-103 with SIP password {@link SIP_TEST_PASSWORD}) on a fake clock, SIP on 127.0.0.1, a free port. */
-export async function startSipPbx(options: { dataDir?: string; configure?: (config: PbxConfig) => void } = {}): Promise<SipPbx> {
+export async function startSipPbx(options: { dataDir?: string; configure?: (config: PbxConfig) => void; log?: LogOptions } = {}): Promise<SipPbx> {
   const config = demoConfig({ demoSecret: SIP_TEST_SECRET, sipPassword: SIP_TEST_PASSWORD });
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'switchboard-sip-'));
   config.server.dataDir = dataDir;
   options.configure?.(config);
-  const server = await startServer({ config, host: '127.0.0.1', port: 0, fakeClock: true, sip: { host: '127.0.0.1', port: 0 } });
+  const server = await startServer({ config, host: '127.0.0.1', port: 0, fakeClock: true, sip: { host: '127.0.0.1', port: 0 }, ...(options.log ? { log: options.log } : {}) });
   const sipPort = server.sip?.udpPort;
   if (!sipPort) throw new Error('the SIP server did not start');
   let token: string | undefined;
