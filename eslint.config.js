@@ -16,7 +16,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/core/**/*.ts', 'src/endpoints/**/*.ts', 'src/media/**/*.ts'],
+    files: ['src/core/**/*.ts', 'src/endpoints/**/*.ts', 'src/media/**/*.ts', 'src/guard/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: transportModules.map((group) => ({ group: [group], message: 'The telephony core, endpoints and media stay transport-free (DESIGN.md).' })) }],
     },

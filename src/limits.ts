@@ -31,6 +31,10 @@ export const CONFIG_LIMITS = {
   maxTextChars: 200,
   maxPathChars: 4_096,
   maxPatternChars: 1_000,
+  /** Shortest application secret (client_secret), in the file and in SWITCHBOARD_DEMO_SECRET. */
+  minSecretChars: 8,
+  /** Shortest /sim admin key, in the file and in SWITCHBOARD_ADMIN_KEY. */
+  minAdminKeyChars: 16,
   /** Alias expansions per file; more is a "billion laughs" file. */
   maxYamlAliasCount: 100,
   /** Raw schema errors gathered per check (several can describe one problem). */
@@ -51,12 +55,17 @@ export const DEFAULT_ACTION_TIMEOUT_SECONDS = 30;
 export const TOKEN_MAX_FAILED_ATTEMPTS = 5;
 /** The window in which failed token requests of one client id are counted, in seconds (from the first failure). */
 export const TOKEN_FAILURE_WINDOW_SECONDS = 60;
-/** Client ids whose failed token requests are remembered at once; beyond it the oldest record is forgotten. */
+/**
+ * Unknown client ids whose failed token requests are remembered at once; beyond it the oldest unknown record is
+ * forgotten. Configured clients have their own table (one record each), which unknown ids never touch.
+ */
 export const MAX_TOKEN_FAILURE_ENTRIES = 10_000;
 /** Longest client id the token endpoint will consider (configured ids are at most 20 characters), in characters. */
 export const MAX_CLIENT_ID_CHARS = 64;
 /** Most fields a multipart token request may carry. */
 export const MAX_TOKEN_FORM_FIELDS = 16;
+/** How far in the future a token's `iat` may lie (clock skew), in seconds; further is refused with 401. */
+export const MAX_TOKEN_ISSUED_AT_SKEW_SECONDS = 60;
 /** Verified access tokens remembered so their signature is checked once (expiry and revocation are checked every time). */
 export const MAX_VERIFIED_TOKENS = 1024;
 /** Largest value of one multipart token request field, in bytes. */
@@ -68,11 +77,36 @@ export const WS_MAX_BUFFERED_BYTES = 1024 * 1024;
 export const MAX_WS_INFLIGHT_REQUESTS = 16;
 /** Largest client frame the event socket accepts, in bytes; larger closes the socket (1009). */
 export const MAX_WS_MESSAGE_BYTES = 64 * 1024;
+/**
+ * Warning lines about client protocol errors (bad WebSocket frames, broken connections) written per kind within
+ * CLIENT_ERROR_WARNING_WINDOW_MS; later ones are counted and the count is reported on the next window's first line.
+ */
+export const CLIENT_ERROR_WARNINGS_PER_WINDOW = 10;
+export const CLIENT_ERROR_WARNING_WINDOW_MS = 60_000;
 /** A quiet event socket is pinged after this long, and terminated if still silent one interval later. */
 export const WS_PING_INTERVAL_MS = 30_000;
 
 /** A connection that sends no byte within this time after connecting is closed (it could be neither HTTP nor TLS). */
 export const FIRST_BYTE_TIMEOUT_MS = 10_000;
+/** A TLS handshake not finished this long after its first byte is abandoned (the connection closed), in ms. */
+export const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
+/**
+ * A request head (request line and headers) must be complete this long after the connection opened (plain HTTP),
+ * after the TLS handshake ended, or after the first byte of a later request on a kept-alive connection; else 408
+ * and close. A total, so a client trickling one header line at a time cannot hold the connection.
+ */
+export const HTTP_HEAD_TIMEOUT_MS = 10_000;
+/** Longest silence while a request body is still arriving, in ms; then 408 and close. Uploads that keep sending run for ever. */
+export const HTTP_BODY_IDLE_TIMEOUT_MS = 10_000;
+/** Longest silence between requests on a kept-alive connection, in ms; then the connection is closed. */
+export const HTTP_IDLE_TIMEOUT_MS = 30_000;
+/** How often the connection deadlines are checked, in ms: a connection is cut off at most this late. */
+export const HTTP_DEADLINE_CHECK_INTERVAL_MS = 1000;
+/**
+ * Connections open at once from one source address; one more is closed at once, unread. Room for one application's
+ * MAX_STREAMS_PER_APPLICATION audio streams plus its event sockets and REST connections, twice over.
+ */
+export const MAX_CONNECTIONS_PER_SOURCE = 8192;
 /** On shutdown, connections still open this long after being ended are destroyed, in milliseconds. */
 export const CLOSE_GRACE_MS = 1000;
 

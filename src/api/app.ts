@@ -11,6 +11,8 @@ import { SystemClock, type Clock } from '../core/clock.js';
 import type { Pbx } from '../core/pbx.js';
 import type { SimulatedPbx } from '../endpoints/directory.js';
 import {
+  CLIENT_ERROR_WARNING_WINDOW_MS,
+  CLIENT_ERROR_WARNINGS_PER_WINDOW,
   MAX_PATH_PARAM_CHARS,
   MAX_REQUEST_BODY_BYTES,
   MAX_TOKEN_FAILURE_ENTRIES,
@@ -23,21 +25,27 @@ import {
 import { MediaEngine } from '../media/engine.js';
 import { registerConsole } from '../sim/console-server.js';
 import { registerSimRoutes } from '../sim/routes.js';
-import { FailureLimiter } from './auth/failure-limiter.js';
+import { FailureLimiter } from '../guard/failure-limiter.js';
+import { redactTarget } from '../guard/redact.js';
+import { WarningLimiter } from '../guard/warning-limiter.js';
 import { loadOrCreateSigningKey } from './auth/signing-key.js';
 import { TokenService } from './auth/tokens.js';
 import { ApiError, ApiErrorCodes, resolveError } from './errors.js';
 import { Metrics } from './metrics.js';
 import type { SipStatus } from './sip-status.js';
+import { asyncApiDocument } from './asyncapi.js';
+import { finishOpenApiDocument, HEALTH_DOC, OPENAPI_FRAME } from './openapi.js';
 import { logCallLifecycle, observeRequests, requestId } from './observe.js';
 import { addSecurityHeaders } from './security-headers.js';
 import { DEFAULT_STREAM_LIMITS, StreamQuota, type StreamLimits } from './stream-quota.js';
 import { validatorCompiler } from './validation.js';
 import { errorBody } from './wire.js';
 import { callControlRoutes } from './routes/callcontrol.js';
+import { registerHome } from './routes/home.js';
 import { tokenRoutes } from './routes/token.js';
 import { EventHub } from './ws/hub.js';
 import { PersistentSequence } from './ws/sequence.js';
+import { socketErrorHandler } from './ws/socket-errors.js';
 import { Liveness } from './ws/liveness.js';
 
 export interface AppOptions {
@@ -56,6 +64,8 @@ export interface AppOptions {
   networkClock?: Clock;
   /** The SIP server, when one runs: its counters go to /metrics, its registrations to /sim/sip/registrations. */
   sip?: SipStatus;
+  /** The event sequence; `<dataDir>/event-sequence` when absent (tests pass one they drive). */
+  sequence?: PersistentSequence;
 }
 
 export interface LogOptions {
@@ -64,37 +74,13 @@ export interface LogOptions {
   destination?: DestinationStream;
 }
 
-/** The OpenAPI 3.1 document's frame; paths come from the route schemas. */
-const OPENAPI = {
-  openapi: '3.1.0',
-  info: {
-    title: 'Switchboard: 3CX V20 Call Control API',
-    version: '20.0.0',
-    description: 'The 3CX V20 Call Control API as Switchboard serves it. Get a token at /connect/token, then call /callcontrol with Authorization: Bearer <token>. Error codes: docs/errors.md.',
-  },
-  tags: [
-    { name: 'Authentication', description: 'OAuth2 client credentials: the client id is the route point DN, the secret its API key.' },
-    { name: 'Call Control', description: 'DNs, devices and participants of the application, and commands on them.' },
-    { name: 'Simulation', description: 'Switchboard’s own control plane: play the callers and phones, change behaviours, move fake time. Needs the admin key.' },
-  ],
-  components: {
-    securitySchemes: {
-      bearerAuth: { type: 'http' as const, scheme: 'bearer', bearerFormat: 'JWT' },
-      adminKey: { type: 'http' as const, scheme: 'bearer', description: 'The admin key printed at start (SWITCHBOARD_ADMIN_KEY).' },
-    },
-  },
-};
-
 /** Builds the application without listening; tests use `app.inject`, the server calls `listen`. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { pbx, config, clock } = options;
   const tokens = new TokenService(config, clock, await loadOrCreateSigningKey(options.dataDir));
-  const limiter = new FailureLimiter(clock, { maxFailures: TOKEN_MAX_FAILED_ATTEMPTS, windowMs: TOKEN_FAILURE_WINDOW_SECONDS * 1000, maxEntries: MAX_TOKEN_FAILURE_ENTRIES });
+  const limiter = tokenLimiter(clock, config);
   const shutdown = new AbortController();
-
-  const logger: FastifyBaseLogger | undefined = options.log
-    ? pino({ level: options.log.level, base: { service: 'switchboard' } }, options.log.destination ?? pino.destination(1))
-    : undefined;
+  const logger = options.log ? createLogger(options.log) : undefined;
   const app = Fastify({
     ...(logger ? { loggerInstance: logger } : { logger: false }),
     // One line per request comes from observeRequests, with the request id (X-Request-Id, echoed or made up).
@@ -118,9 +104,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Requests still waiting for an outcome answer 202 at once instead of holding the close.
   app.addHook('preClose', async () => shutdown.abort());
 
-  await app.register(swagger, { openapi: OPENAPI });
+  await app.register(swagger, { openapi: OPENAPI_FRAME, transformObject: finishOpenApiDocument });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  const hub = new EventHub(pbx, { maxBufferedBytes: WS_MAX_BUFFERED_BYTES, sequence: PersistentSequence.open(options.dataDir) });
+  const sequence = openSequence(options, app);
+  const hub = new EventHub(pbx, { maxBufferedBytes: WS_MAX_BUFFERED_BYTES, sequence });
   // Event frames are written in batches at the end of each event-loop turn; a response of the API first writes out the
   // frames held so far, so the events an action caused reach the client before its answer (docs/events.md). /sim
   // answers are not held to that: they stand for phones and callers, whose events come when they come.
@@ -129,13 +116,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     done(null, payload);
   });
   const streams = new StreamQuota(options.streamLimits ?? DEFAULT_STREAM_LIMITS);
-  const metrics = new Metrics({ pbx, hub, streams, ...(options.sip ? { sip: options.sip } : {}) });
+  const metrics = new Metrics({ pbx, hub, streams, sequence, ...(options.sip ? { sip: options.sip } : {}) });
   observeRequests(app, metrics);
   if (options.log?.level === 'debug' || options.log?.level === 'trace') {
     const stopLogging = logCallLifecycle(app.log, pbx);
     app.addHook('onClose', async () => stopLogging());
   }
-  const liveness = new Liveness(options.networkClock ?? new SystemClock(), WS_PING_INTERVAL_MS);
+  const networkClock = options.networkClock ?? new SystemClock();
+  const liveness = new Liveness(networkClock, WS_PING_INTERVAL_MS);
   // Replaces the plugin's own pre-close (which closes sockets with no code): clients get 1001, after the Remove
   // frames of the calls the server ended.
   const closeSockets = (done: () => void) => {
@@ -143,7 +131,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     hub.close(1001, 'server shutting down');
     done();
   };
-  await app.register(websocket, { options: { maxPayload: MAX_WS_MESSAGE_BYTES }, preClose: closeSockets });
+  await app.register(websocket, { options: { maxPayload: MAX_WS_MESSAGE_BYTES }, preClose: closeSockets, errorHandler: socketErrorHandler(clientWarnings(app, networkClock)) });
 
   // Audio of every call; stopped before the server closes, so open streams end and their connections go idle.
   const media = new MediaEngine({ pbx, clock, config, onError: (error, context) => app.log.error({ err: error }, `media: ${context}`) });
@@ -159,7 +147,53 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  const asyncapi = asyncApiDocument();
+  app.get('/asyncapi.json', { schema: { hide: true } }, async () => asyncapi);
+  registerHealth(app, sequence);
+  registerHome(app, { console: Boolean(options.sim && config.server.sim.enabled) });
   metrics.register(app);
   return app;
+}
+
+/** The token guessing limit: one record per configured client, unknown ids in their own bounded table. */
+function tokenLimiter(clock: Clock, config: PbxConfig): FailureLimiter {
+  return new FailureLimiter(clock, {
+    maxFailures: TOKEN_MAX_FAILED_ATTEMPTS,
+    windowMs: TOKEN_FAILURE_WINDOW_SECONDS * 1000,
+    maxKnownEntries: Math.max(1, config.applications.length),
+    maxUnknownEntries: MAX_TOKEN_FAILURE_ENTRIES,
+  });
+}
+
+/** Warnings about clients' protocol errors, a few lines a minute per kind whatever they send. */
+function clientWarnings(app: FastifyInstance, clock: Clock): WarningLimiter {
+  return new WarningLimiter(app.log, clock, { maxLinesPerWindow: CLIENT_ERROR_WARNINGS_PER_WINDOW, windowMs: CLIENT_ERROR_WARNING_WINDOW_MS, maxKinds: 16 });
+}
+
+/** The JSON-lines logger; fastify logs a failed request with its `req`, whose URL may carry a token like any other. */
+function createLogger(options: LogOptions): FastifyBaseLogger {
+  return pino(
+    {
+      level: options.level,
+      base: { service: 'switchboard' },
+      serializers: { req: (req: { method?: string; url?: string }) => ({ method: req.method, url: req.url === undefined ? undefined : redactTarget(req.url) }) },
+    },
+    options.destination ?? pino.destination(1),
+  );
+}
+
+/** The event sequence, whose failed mark writes are logged as structured errors. */
+function openSequence(options: AppOptions, app: FastifyInstance): PersistentSequence {
+  const sequence = options.sequence ?? PersistentSequence.open(options.dataDir);
+  sequence.reportErrorsTo((error) => app.log.error({ err: error, component: 'event-sequence', health: sequence.health() }, 'event sequence mark not written: numbering continues below the last written mark'));
+  return sequence;
+}
+
+/** GET /healthz: liveness stays 200 while degraded (the server still answers); `problems` says what needs an operator. */
+function registerHealth(app: FastifyInstance, sequence: PersistentSequence): void {
+  app.get('/healthz', { schema: HEALTH_DOC }, async () => {
+    const marked = sequence.health();
+    if (marked.markWritable) return { status: 'ok' };
+    return { status: 'degraded', problems: [`the event sequence mark cannot be written (${marked.lastError ?? 'unknown error'}); ${marked.headroom} numbers left`] };
+  });
 }

@@ -4,8 +4,21 @@ import { STATUS_CODES } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
-import { CLOSE_GRACE_MS, FIRST_BYTE_TIMEOUT_MS } from '../limits.js';
+import { SystemClock, type Clock } from '../core/clock.js';
+import { ConnectionDeadlines, type ConnectionDeadline, type DeadlineLimits, type DeadlineReason } from '../guard/deadlines.js';
+import { canonicalSource, SourceLimiter } from '../guard/source-limiter.js';
+import {
+  CLOSE_GRACE_MS,
+  FIRST_BYTE_TIMEOUT_MS,
+  HTTP_BODY_IDLE_TIMEOUT_MS,
+  HTTP_DEADLINE_CHECK_INTERVAL_MS,
+  HTTP_HEAD_TIMEOUT_MS,
+  HTTP_IDLE_TIMEOUT_MS,
+  MAX_CONNECTIONS_PER_SOURCE,
+  TLS_HANDSHAKE_TIMEOUT_MS,
+} from '../limits.js';
 
 const TLS_HANDSHAKE = 0x16;
 
@@ -48,10 +61,83 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
   if (error.code === 'ECONNRESET' || socket.destroyed || !socket.writable) return;
   const [status, message] =
     error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Exceeded maximum allowed HTTP header size'] : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Client Timeout'] : [400, 'Client Error'];
+  answerAndClose(socket, status, message);
+}
+
+/** Writes a JSON error response straight to the connection (no request object owns it), then closes it. */
+function answerAndClose(socket: Duplex, status: number, message: string): void {
   const reason = STATUS_CODES[status] ?? 'Error';
   const body = JSON.stringify({ error: reason, message, statusCode: status });
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`);
   setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
+}
+
+const DEADLINE_MESSAGES: Record<Exclude<DeadlineReason, 'idle'>, string> = {
+  head: 'the request head did not arrive in time',
+  body: 'the request body stopped arriving',
+};
+
+/** How slow connections are cut off; every figure defaults to its constant in src/limits.ts (tests shorten them). */
+export interface ConnectionGuardOptions {
+  deadlines?: Partial<DeadlineLimits>;
+  tlsHandshakeTimeoutMs?: number;
+  maxConnectionsPerSource?: number;
+  /** Time for the deadlines; real time unless a test drives it. */
+  clock?: Clock;
+}
+
+/**
+ * Connection deadlines for the HTTP servers that never listen() themselves (so Node's own header and request
+ * timeouts never start): each connection is watched from its start (plain) or its TLS handshake's end; the servers'
+ * request, response and upgrade events move it through its phases.
+ */
+class HttpDeadlines {
+  readonly deadlines: ConnectionDeadlines;
+  private readonly watched = new WeakMap<object, { deadline: ConnectionDeadline; response?: { headersSent: boolean } }>();
+
+  constructor(plain: FastifyInstance['server'], options: ConnectionGuardOptions) {
+    this.deadlines = new ConnectionDeadlines(options.clock ?? new SystemClock(), {
+      headMs: HTTP_HEAD_TIMEOUT_MS,
+      bodyIdleMs: HTTP_BODY_IDLE_TIMEOUT_MS,
+      idleMs: HTTP_IDLE_TIMEOUT_MS,
+      checkIntervalMs: HTTP_DEADLINE_CHECK_INTERVAL_MS,
+      ...options.deadlines,
+    });
+    // TLS requests are forwarded to the plain server, so these see both; req.socket is the connection being watched.
+    plain.on('request', (request, response) => {
+      const entry = this.watched.get(request.socket);
+      if (!entry) return;
+      entry.response = response;
+      entry.deadline.headComplete(() => request.complete);
+      let answered = false;
+      const done = () => {
+        if (answered) return;
+        answered = true;
+        entry.deadline.answered();
+      };
+      response.once('finish', done);
+      response.once('close', done);
+    });
+    // An upgraded connection (WebSocket) has its own liveness (pings): it leaves the HTTP deadlines.
+    plain.on('upgrade', (request) => this.watched.get(request.socket)?.deadline.release());
+  }
+
+  /** Watches `socket`, the stream HTTP is spoken on (the TCP socket, or the TLS socket over it). */
+  watch(socket: Socket | TLSSocket): ConnectionDeadline {
+    const entry: { deadline: ConnectionDeadline; response?: { headersSent: boolean } } = {
+      deadline: this.deadlines.watch({
+        bytesRead: () => socket.bytesRead,
+        expire: (reason) => {
+          // A response already under way cannot be replaced by a 408: the connection is only closed.
+          if (reason === 'idle' || entry.response?.headersSent === true || !socket.writable) socket.destroy();
+          else answerAndClose(socket, 408, DEADLINE_MESSAGES[reason]);
+        },
+      }),
+    };
+    this.watched.set(socket, entry);
+    socket.once('close', () => entry.deadline.release());
+    return entry.deadline;
+  }
 }
 
 export interface Listener {
@@ -65,18 +151,41 @@ export interface Listener {
  * server running the same routes (WebSocket upgrades included); anything else is plain HTTP. Clients that mix
  * schemes (an `http://` base URL with a hard-coded `wss://` socket) therefore reach the same server.
  */
-export async function listen(app: FastifyInstance, options: { host: string; port: number; tls: { cert: string; key: string } | null }): Promise<Listener> {
+export async function listen(
+  app: FastifyInstance,
+  options: { host: string; port: number; tls: { cert: string; key: string } | null; guard?: ConnectionGuardOptions },
+): Promise<Listener> {
   await app.ready();
   const plain = app.server;
-  const secure = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, (request, response) => plain.emit('request', request, response)) : undefined;
+  const guard = options.guard ?? {};
+  const secure = options.tls
+    ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key, handshakeTimeout: guard.tlsHandshakeTimeoutMs ?? TLS_HANDSHAKE_TIMEOUT_MS }, (request, response) =>
+        plain.emit('request', request, response),
+      )
+    : undefined;
   secure?.on('upgrade', (request, socket, head) => plain.emit('upgrade', request, socket, head));
   secure?.on('clientError', answerClientError);
   // Requests arriving over TLS must not hang the plain server's timeouts: both share fastify's handler only.
+  const deadlines = new HttpDeadlines(plain, guard);
+  // After its handshake a TLS connection is watched like a plain one: a silent one meets the head deadline.
+  secure?.on('secureConnection', (socket: TLSSocket) => deadlines.watch(socket));
+  const sources = new SourceLimiter(guard.maxConnectionsPerSource ?? MAX_CONNECTIONS_PER_SOURCE);
 
   const sockets = new Set<Socket>();
   const server = createNetServer((socket) => {
+    const source = canonicalSource(socket.remoteAddress);
+    if (!sources.acquire(source)) {
+      socket.destroy(); // nothing read, nothing answered: the cheapest refusal
+      return;
+    }
     sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
+    socket.on('close', () => {
+      sockets.delete(socket);
+      sources.release(source);
+    });
+    socket.on('error', () => socket.destroy());
+    // The head deadline counts from the connection's start, the first byte included.
+    const deadline = deadlines.watch(socket);
     if (!secure) {
       plain.emit('connection', socket);
       return;
@@ -87,6 +196,8 @@ export async function listen(app: FastifyInstance, options: { host: string; port
       socket.setTimeout(0);
       socket.pause();
       if (chunk[0] === TLS_HANDSHAKE) {
+        // The handshake has its own timeout; the TLS socket is watched once it is established.
+        deadline.release();
         // A TLS socket reads the native handle directly and would never see the byte already read: give it a stream
         // that replays that chunk, then relays the connection.
         secure.emit('connection', replaying(socket, chunk));
@@ -96,7 +207,6 @@ export async function listen(app: FastifyInstance, options: { host: string; port
         socket.resume();
       }
     });
-    socket.on('error', () => socket.destroy());
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -111,6 +221,7 @@ export async function listen(app: FastifyInstance, options: { host: string; port
     address: () => server.address() as AddressInfo,
     close: () =>
       new Promise<void>((resolve) => {
+        deadlines.deadlines.stop();
         server.close(() => resolve());
         // End politely so close frames already queued (WebSocket 1001) go out; destroy what lingers.
         for (const socket of sockets) socket.end();

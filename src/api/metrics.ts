@@ -6,12 +6,15 @@ import type { Pbx } from '../core/pbx.js';
 import type { SipStatus } from './sip-status.js';
 import type { StreamQuota } from './stream-quota.js';
 import type { EventHub } from './ws/hub.js';
+import { METRICS_DOC } from './openapi.js';
+import type { SequenceHealth } from './ws/sequence.js';
 
 /** What the gauges read when Prometheus scrapes; nothing is counted on the hot paths but the HTTP requests. */
 export interface MetricSources {
   pbx: Pbx;
   hub: EventHub;
   streams: StreamQuota;
+  sequence: { health(): SequenceHealth };
   /** The SIP server, when one runs. */
   sip?: SipStatus;
 }
@@ -74,6 +77,31 @@ export class Metrics {
         this.inc(sources.hub.sent);
       },
     });
+    new Gauge({
+      name: 'switchboard_event_sequence_mark_writable',
+      help: 'Whether the latest write of the event sequence mark succeeded (0: numbering runs on what is left below the mark).',
+      registers,
+      collect() {
+        this.set(sources.sequence.health().markWritable ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'switchboard_event_sequence_headroom',
+      help: 'Event sequence numbers left below the written mark.',
+      registers,
+      collect() {
+        this.set(sources.sequence.health().headroom);
+      },
+    });
+    new Counter({
+      name: 'switchboard_event_sequence_mark_failures_total',
+      help: 'Failed writes of the event sequence mark since start.',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(sources.sequence.health().writeFailures);
+      },
+    });
     if (sources.sip) registerSipMetrics(sources.sip, registers);
     this.requests = new Counter({
       name: 'switchboard_http_requests_total',
@@ -106,7 +134,7 @@ export class Metrics {
 
   /** Registers GET /metrics on `app`. */
   register(app: FastifyInstance): void {
-    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    app.get('/metrics', { schema: METRICS_DOC }, async (_request, reply) => {
       const text = await this.registry.metrics();
       return reply.type(this.registry.contentType).send(text);
     });

@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Pbx } from '../core/pbx.js';
+import { redactTarget } from '../guard/redact.js';
 import type { Metrics } from './metrics.js';
 
 /** A client's X-Request-Id is kept when it is short and plain (it ends up in logs); otherwise one is made up. */
@@ -31,7 +32,8 @@ export function observeRequests(app: FastifyInstance, metrics: Metrics): void {
       const statusCode = reply.raw.statusCode;
       metrics.observeRequest(request.method, route, statusCode, seconds);
       request.log.info(
-        { method: request.method, url: request.url, route, statusCode, ms: Math.round(seconds * 10_000) / 10, aborted: !reply.raw.writableFinished || undefined },
+        // The URL as sent may carry a token or key in its query (event socket and /sim clients put them there).
+        { method: request.method, url: redactTarget(request.url), route, statusCode, ms: Math.round(seconds * 10_000) / 10, aborted: !reply.raw.writableFinished || undefined },
         'request',
       );
     });

@@ -1,4 +1,6 @@
 // TypeBox schemas of every request and response of the HTTP API: validation, fast serialisation and OpenAPI from one source.
+// A `title` names a schema: the OpenAPI document lists it once in components.schemas and refers to it (openapi.ts), so
+// generated clients get named types. A title is an annotation only: validation and serialisation ignore it.
 
 import { Type, type Static } from 'typebox';
 import { MAX_TIMEOUT_SECONDS } from '../limits.js';
@@ -28,7 +30,7 @@ export const ParticipantSchema = Type.Object(
     callid: Type.Integer(),
     legid: Type.Integer(),
   },
-  { additionalProperties: false, description: "One DN's leg of one call." },
+  { additionalProperties: false, title: 'Participant', description: "One DN's leg of one call." },
 );
 export type WireParticipant = Static<typeof ParticipantSchema>;
 
@@ -38,7 +40,7 @@ export const DeviceSchema = Type.Object(
     device_id: Type.String({ examples: ['sip:101@127.0.0.1:5161'] }),
     user_agent: Type.String(),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, title: 'Device' },
 );
 export type WireDevice = Static<typeof DeviceSchema>;
 
@@ -49,7 +51,7 @@ export const DnInfoSchema = Type.Object(
     devices: Type.Array(DeviceSchema),
     participants: Type.Array(ParticipantSchema),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, title: 'DnInfo' },
 );
 export type WireDnInfo = Static<typeof DnInfoSchema>;
 
@@ -61,7 +63,7 @@ export const ResultSchema = Type.Object(
     result: Type.Union([ParticipantSchema, Type.Null()], { description: 'The participant the request concerns; null on errors and when there is none yet (DN-form makecall accepted).' }),
     reasontext: Type.String({ description: 'A sentence for people.' }),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, title: 'CallControlResult' },
 );
 export type ResultBody = Static<typeof ResultSchema>;
 
@@ -84,7 +86,8 @@ export const ParticipantParams = Type.Object({
 export const ActionParams = Type.Object({
   dnnumber: DnParams.properties.dnnumber,
   id: ParticipantParams.properties.id,
-  action: Type.String({ description: `One of ${PARTICIPANT_ACTIONS.join(', ')}; anything else is 404 UnknownAction.`, examples: ['drop'] }),
+  // The enum documents; it never refuses: an unknown action is answered 404 UnknownAction before validation (ids.ts).
+  action: Type.String({ enum: [...PARTICIPANT_ACTIONS], description: `One of ${PARTICIPANT_ACTIONS.join(', ')}; anything else is 404 UnknownAction.`, examples: ['drop'] }),
 });
 
 const TIMEOUT_TEXT = `Seconds, 0-${MAX_TIMEOUT_SECONDS}; absent or 0 for the default.`;
@@ -102,7 +105,7 @@ export const MakeCallBody = Type.Object(
     attacheddata: Type.Optional(attachedData('')),
     reason: Type.Optional(Type.Unknown({ description: 'Free text some clients send ("outbound"); ignored.' })),
   },
-  { description: 'Field names are matched case-insensitively (Destination, Timeout, AttachedData); null counts as absent; other fields are ignored.' },
+  { title: 'MakeCallRequest', description: 'Field names are matched case-insensitively (Destination, Timeout, AttachedData); null counts as absent; other fields are ignored.' },
 );
 export type MakeCallBodyType = Static<typeof MakeCallBody>;
 
@@ -114,7 +117,7 @@ export const ActionBody = Type.Object(
     timeout: Type.Optional(timeout('divert, routeto, transferto: how long to wait for the outcome before answering 202 (the ring time of the destination stays the PBX default).')),
     attacheddata: Type.Optional(attachedData('attach_participant_data, attach_party_data: the data to attach. ')),
   },
-  { description: 'All fields optional where the action does not need them; {} , null, or an empty body are fine. Field names are matched case-insensitively (Reason, Destination, Timeout, AttachedData); null counts as absent.' },
+  { title: 'ParticipantActionRequest', description: 'All fields optional where the action does not need them; {} , null, or an empty body are fine. Field names are matched case-insensitively (Reason, Destination, Timeout, AttachedData); null counts as absent.' },
 );
 export type ActionBodyType = Static<typeof ActionBody>;
 
@@ -126,7 +129,7 @@ export const TokenRequestBody = Type.Object(
     client_id: Type.Optional(Type.String({ description: "The application's route point DN; or in an HTTP Basic Authorization header.", examples: ['800'] })),
     client_secret: Type.Optional(Type.String({ description: 'The API key; or in an HTTP Basic Authorization header.' })),
   },
-  { description: 'application/x-www-form-urlencoded or multipart/form-data (fields only).' },
+  { title: 'TokenRequest', description: 'application/x-www-form-urlencoded or multipart/form-data (fields only).' },
 );
 export type TokenRequestBodyType = Static<typeof TokenRequestBody>;
 
@@ -137,7 +140,7 @@ export const TokenResponse = Type.Object(
     access_token: Type.String({ description: 'An HS256 JWT with sub (client id), iat, exp, jti.' }),
     refresh_token: Type.Null(),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, title: 'TokenResponse' },
 );
 export type TokenResponseType = Static<typeof TokenResponse>;
 
@@ -146,7 +149,7 @@ export const OAuthErrorSchema = Type.Object(
     error: Type.String({ enum: ['invalid_request', 'invalid_client', 'unsupported_grant_type', 'slow_down', 'server_error'] }),
     error_description: Type.String(),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, title: 'OAuthError', description: 'RFC 6749 §5.2 error response.' },
 );
 export type OAuthErrorBody = Static<typeof OAuthErrorSchema>;
 

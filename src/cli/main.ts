@@ -9,8 +9,9 @@ import { MEDIA_USAGE, PLAY_USAGE, RECORD_USAGE, media, play, record } from './co
 import { SIP_USAGE, sip } from './commands/sip.js';
 import { STREAM_USAGE, stream } from './commands/stream.js';
 import { TOKEN_USAGE, token } from './commands/token.js';
+import { WAIT_USAGE, wait } from './commands/wait.js';
 import { explainClientError } from './errors.js';
-import { CONNECTION_HELP } from './options.js';
+import { CONNECTION_FLAGS, CONNECTION_HELP } from './options.js';
 import { USAGE as SERVE_USAGE, UsageError } from './settings.js';
 import { MAIN_USAGE } from './usage.js';
 
@@ -42,10 +43,28 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   media: { run: media, usage: MEDIA_USAGE },
   stream: { run: stream, usage: STREAM_USAGE },
   sip: { run: sip, usage: SIP_USAGE },
+  wait: { run: wait, usage: WAIT_USAGE },
 };
 
+/** Connection flags that take a value: the word after them is that value, never the command. */
+const VALUE_FLAGS = new Set(Object.entries(CONNECTION_FLAGS).filter(([, spec]) => spec.type === 'string').map(([name]) => `--${name}`));
+
+/**
+ * The command's name and the other arguments: connection flags may come before the command as well as after it
+ * (`switchboard --admin-key K state`). The first word that is neither a flag nor a flag's value names the command.
+ */
+function splitCommand(argv: string[]): { name: string | undefined; rest: string[] } {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (VALUE_FLAGS.has(arg)) i++;
+    else if (!arg.startsWith('-')) return { name: arg, rest: [...argv.slice(0, i), ...argv.slice(i + 1)] };
+    else if (arg === '--help' || arg === '-h') return { name: arg, rest: [...argv.slice(0, i), ...argv.slice(i + 1)] };
+  }
+  return { name: undefined, rest: argv };
+}
+
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
+  const { name, rest } = splitCommand(argv);
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     console.log(MAIN_USAGE);
     return name === undefined ? 2 : 0;

@@ -4,12 +4,14 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { demoConfig } from '../config/demo.js';
-import { loadConfigFile } from '../config/load.js';
+import { checkSecretVariable, loadConfigFile } from '../config/load.js';
 import type { PbxConfig } from '../config/types.js';
+import { CONFIG_LIMITS } from '../limits.js';
 
-export const USAGE = `Usage: switchboard serve [--config FILE] [--host HOST] [--port PORT] [--tls-cert FILE --tls-key FILE] [--sip-host HOST] [--sip-port PORT] [--fake-clock]
+export const USAGE = `Usage: switchboard serve [--config FILE] [--host HOST] [--port PORT] [--tls-cert FILE --tls-key FILE] [--sip-host HOST] [--sip-port PORT] [--fake-clock] [--ready-file PATH]
 
 Runs the 3CX Call Control API server. Without --config (or SWITCHBOARD_CONFIG) it runs the embedded demo PBX.
+--ready-file PATH: once listening, writes the URL to PATH (removed on stop); switchboard wait waits for the server.
 SIP (UDP and TCP on one port; 0 picks a free port) follows server.sip unless --sip-host/--sip-port say otherwise.
 Environment: SWITCHBOARD_CONFIG, SWITCHBOARD_HOST, SWITCHBOARD_PORT, SWITCHBOARD_SIP_HOST, SWITCHBOARD_SIP_PORT,
 SWITCHBOARD_DEMO_SECRET, SWITCHBOARD_DEMO_SIP_PASSWORD, SWITCHBOARD_ADMIN_KEY.`;
@@ -21,10 +23,18 @@ export interface ServeSettings {
   demoSecret: string | null;
   /** The SIP password of the demo extensions 100-103 (null with a configuration file). */
   demoSipPassword: string | null;
+  /** Whether the demo SIP password was made up at start (then it is printed; a given one is not). */
+  demoSipPasswordGenerated: boolean;
+  /** Whether the demo secret was made up at start (then it is printed; a given one is not). */
+  demoSecretGenerated: boolean;
   host: string;
   port: number;
   adminKey: string;
+  /** Where the admin key came from: only a generated key is printed. */
+  adminKeySource: 'SWITCHBOARD_ADMIN_KEY' | 'configuration' | 'generated';
   fakeClock: boolean;
+  /** Written with the URL once the server listens, removed when it stops. */
+  readyFile: string | undefined;
 }
 
 /** Works out what `serve` runs with: flags over environment over the configuration file. Throws ConfigError or UsageError. */
@@ -40,6 +50,7 @@ export function resolveServeSettings(argv: string[], env: NodeJS.ProcessEnv): Se
       'sip-host': { type: 'string' },
       'sip-port': { type: 'string' },
       'fake-clock': { type: 'boolean', default: false },
+      'ready-file': { type: 'string' },
     },
     strict: true,
     allowPositionals: false,
@@ -48,11 +59,14 @@ export function resolveServeSettings(argv: string[], env: NodeJS.ProcessEnv): Se
   let config: PbxConfig;
   let demoSecret: string | null = null;
   let demoSipPassword: string | null = null;
+  const givenDemoSecret = env.SWITCHBOARD_DEMO_SECRET || undefined; // an empty value means unset
+  const givenSipPassword = env.SWITCHBOARD_DEMO_SIP_PASSWORD || undefined;
   if (file) {
     config = loadConfigFile(file);
   } else {
-    demoSecret = env.SWITCHBOARD_DEMO_SECRET || randomBytes(18).toString('base64url');
-    demoSipPassword = env.SWITCHBOARD_DEMO_SIP_PASSWORD || randomBytes(12).toString('base64url');
+    if (givenDemoSecret !== undefined) checkSecretVariable('SWITCHBOARD_DEMO_SECRET', givenDemoSecret, CONFIG_LIMITS.minSecretChars);
+    demoSecret = givenDemoSecret ?? randomBytes(18).toString('base64url');
+    demoSipPassword = givenSipPassword ?? randomBytes(12).toString('base64url');
     config = demoConfig({ demoSecret, sipPassword: demoSipPassword });
   }
   const tlsCert = values['tls-cert'];
@@ -63,16 +77,23 @@ export function resolveServeSettings(argv: string[], env: NodeJS.ProcessEnv): Se
   const sipHost = values['sip-host'] ?? (env.SWITCHBOARD_SIP_HOST || undefined);
   const sipPort = portSetting('--sip-port', values['sip-port'] ?? (env.SWITCHBOARD_SIP_PORT || undefined), config.server.sip.port);
   config.server.sip = { ...config.server.sip, port: sipPort, ...(sipHost === undefined ? {} : { host: sipHost }) };
-  const adminKey = env.SWITCHBOARD_ADMIN_KEY || config.server.sim.adminKey || randomBytes(18).toString('base64url');
+  const givenAdminKey = env.SWITCHBOARD_ADMIN_KEY || undefined;
+  if (givenAdminKey !== undefined) checkSecretVariable('SWITCHBOARD_ADMIN_KEY', givenAdminKey, CONFIG_LIMITS.minAdminKeyChars);
+  const adminKeySource = givenAdminKey !== undefined ? 'SWITCHBOARD_ADMIN_KEY' : config.server.sim.adminKey !== null ? 'configuration' : 'generated';
+  const adminKey = givenAdminKey ?? config.server.sim.adminKey ?? randomBytes(18).toString('base64url');
   return {
     config,
     source: file ?? 'the embedded demo PBX',
     demoSecret,
     demoSipPassword,
+    demoSipPasswordGenerated: demoSipPassword !== null && givenSipPassword === undefined,
+    demoSecretGenerated: demoSecret !== null && givenDemoSecret === undefined,
+    adminKeySource,
     host: values.host ?? env.SWITCHBOARD_HOST ?? config.server.host,
     port,
     adminKey,
     fakeClock: values['fake-clock'] ?? false,
+    readyFile: values['ready-file'] === undefined ? undefined : resolve(values['ready-file']),
   };
 }
 

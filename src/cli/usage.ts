@@ -2,10 +2,11 @@
 
 import { CONNECTION_HELP } from './options.js';
 
-export const MAIN_USAGE = `Usage: switchboard COMMAND [options]
+export const MAIN_USAGE = `Usage: switchboard COMMAND [options]   (the connection flags may come before or after COMMAND)
 
 Commands:
   serve [--config FILE] [--host HOST] [--port PORT] [--sip-port PORT] [--fake-clock]   run the server
+  wait [--timeout S]    wait until the server answers (for scripts that start serve in the background)
   token                 get an access token with the client credentials
   dns                   the DNs the application sees: devices and participants
   events [--count N]    tail the event socket, one line per frame

@@ -3,6 +3,7 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { WebSocket } from 'ws';
+import { waitForParticipant, waitForRemoval, type ParticipantMatch, type WaitOptions } from './waits.js';
 import { CallControlError, fetchOrExplain, readBody, stringField } from './errors.js';
 import { devicePath, participantPath } from './entities.js';
 import { EventStream, type EventStreamOptions, type WebSocketConstructor } from './events.js';
@@ -166,6 +167,19 @@ export class CallControlClient {
   /** `POST /callcontrol/{dn}/participants/{id}/{action}` with any action name and body. */
   action(dn: string, id: number, action: ParticipantActionName, body: object = {}, options?: CallOptions): Promise<ActionResult> {
     return this.post(`${participantPath(dn, id)}/${action}`, body, options);
+  }
+
+  /**
+   * Resolves with the first participant of `dn` that matches (`{status: 'Connected'}`, or a test), re-read after each
+   * of its Upserts, or already matching. Rejects with WaitTimeoutError after `timeoutMs` (default 10 s).
+   */
+  waitForParticipant(dn: string, match: ParticipantMatch, options?: WaitOptions): Promise<Participant> {
+    return waitForParticipant(this, dn, match, options);
+  }
+
+  /** Resolves once participant `id` of `dn` has left (its Remove arrived, or it was gone already); WaitTimeoutError after `timeoutMs`. */
+  waitForRemoval(dn: string, id: number, options?: WaitOptions): Promise<void> {
+    return waitForRemoval(this, dn, id, options);
   }
 
   /**

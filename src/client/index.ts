@@ -25,6 +25,7 @@ export type {
   SimState,
 } from './sim.js';
 export { CallControlError, ConnectionError, SimError } from './errors.js';
+export { DEFAULT_WAIT_TIMEOUT_MS, WaitTimeoutError, type ParticipantMatch, type WaitOptions } from './waits.js';
 export { devicePath, parseEntity, participantIdOf, participantPath, type Entity } from './entities.js';
 export {
   backoffDelay,

@@ -1,6 +1,7 @@
 // SimClient: a typed client of Switchboard's /sim control plane (play callers and phones, behaviours, fake time).
 
 import { fetchOrExplain, readBody, SimError, stringField } from './errors.js';
+import { waitForLiveParty, type PartyWaitOptions } from './sim-waits.js';
 
 /**
  * How a simulated phone or external number reacts when offered a call: answer after `afterMs`; `manual` (rings
@@ -192,6 +193,21 @@ export class SimClient {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.adminKey = options.adminKey;
     this.fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
+  }
+
+  /**
+   * Resolves with the party once it has `status` (`'Connected'`...), or at once if it has it already, watching the
+   * live feed (/sim/live) rather than polling. Rejects with WaitTimeoutError after `timeoutMs` (default 10 s). Time
+   * is the real clock: with a fake clock, advance it (without awaiting this first) to make the change happen.
+   */
+  async waitForParty(id: number, { status }: { status: string }, options: PartyWaitOptions = {}): Promise<SimParty> {
+    await waitForLiveParty(this.baseUrl, this.adminKey, id, (party) => party?.status === status, `party ${id} becoming ${status}`, options);
+    return this.party(id);
+  }
+
+  /** Resolves once the party is in no call (it hung up, or was hung up on), or at once if it is in none. */
+  async waitForPartyGone(id: number, options: PartyWaitOptions = {}): Promise<void> {
+    await waitForLiveParty(this.baseUrl, this.adminKey, id, (party) => party === undefined, `party ${id} leaving its call`, options);
   }
 
   /** Everything: DNs with devices and behaviours, calls with their participants, simulated parties, the clock. */

@@ -6,6 +6,7 @@ import type { TLocalizedValidationError } from 'typebox/error';
 import { Settings } from 'typebox/system';
 import { Value } from 'typebox/value';
 import { type Document, LineCounter, parseDocument, Scalar, visit } from 'yaml';
+import { unsafePatternReason } from './safe-pattern.js';
 import { CONFIG_LIMITS } from '../limits.js';
 import { buildExtensionSip, buildSipServer, checkSip } from './sip.js';
 import { BEHAVIOUR_KINDS, EXTERNAL_NUMBER, LOG_LEVELS, PbxConfigFileSchema, QUEUE_STRATEGIES } from './schema.js';
@@ -127,6 +128,18 @@ function check(raw: unknown, file: string, baseDir: string, earlier: Found[]): P
   const problems = [...earlier, ...inDocumentOrder(raw, [...structural, ...semantic.filter((p) => !consequent(p))])];
   if (problems.length > 0) throw new ConfigError(problems.map((p) => ({ file, ...p })));
   return config;
+}
+
+/**
+ * Checks a secret given in an environment variable by the rules the configuration file applies to the same
+ * secret (its length), so that no way in is weaker than another.
+ * @throws ConfigError naming the variable (never its value) when the value breaks them.
+ */
+export function checkSecretVariable(variable: string, value: string, minChars: number): void {
+  const maxChars = CONFIG_LIMITS.maxTextChars;
+  const length = [...value].length;
+  if (length >= minChars && length <= maxChars) return;
+  throw new ConfigError([{ file: variable, path: '', message: `must be ${minChars} to ${maxChars} characters long, got ${length}` }]);
 }
 
 function formatProblems(problems: ConfigProblem[]): string {
@@ -525,6 +538,8 @@ function buildExternalRule(rule: Fields, path: string, report: Report): External
   if (typeof pattern === 'string' && number === undefined) {
     try {
       new RegExp(pattern);
+      const unsafe = unsafePatternReason(pattern);
+      if (unsafe !== undefined) report(child(path, 'pattern'), `could take exponential time to match: ${unsafe}; write it without nested repetition (docs/configuration.md)`);
     } catch (error) {
       report(child(path, 'pattern'), `must be a valid regular expression: ${(error as Error).message.replace(/^Invalid regular expression: /, '')}`);
     }

@@ -139,7 +139,7 @@ const TrunkSchema = strict({
 
 const ApplicationSchema = strict({
   clientId: RoutePointNumber,
-  secret: secret(8),
+  secret: secret(CONFIG_LIMITS.minSecretChars),
   monitor: Type.Optional(Type.Array(DnReference, { maxItems: CONFIG_LIMITS.maxMonitoredDnsPerApplication })),
 });
 
@@ -162,7 +162,7 @@ const ServerSchema = strict({
   sim: Type.Optional(
     strict({
       enabled: Type.Optional(Type.Boolean()),
-      adminKey: Type.Optional(Type.Union([secret(16), Type.Null()], { expected: `a string of 16 to ${CONFIG_LIMITS.maxTextChars} characters, or null`, sensitive: true })),
+      adminKey: Type.Optional(Type.Union([secret(CONFIG_LIMITS.minAdminKeyChars), Type.Null()], { expected: `a string of ${CONFIG_LIMITS.minAdminKeyChars} to ${CONFIG_LIMITS.maxTextChars} characters, or null`, sensitive: true })),
     }),
   ),
   sip: Type.Optional(

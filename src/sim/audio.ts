@@ -23,7 +23,7 @@ const RAW_TYPE = 'application/octet-stream';
 const LONGEST_SOUND_MS = 600_000;
 
 const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((status) => [status, SimErrorSchema]));
-const binary = (type: string, description: string) => ({ description, content: { [type]: { schema: { type: 'string', format: 'binary' } } } });
+const binary = (types: string[], description: string) => ({ description, content: Object.fromEntries(types.map((type) => [type, { schema: { type: 'string', format: 'binary' } }])) });
 
 const Frequency = Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: SAMPLE_RATE_HZ / 2, description: 'Hz' });
 const Frequencies = Type.Union([Frequency, Type.Array(Frequency, { minItems: 1, maxItems: 2 })], { description: 'One frequency, or two for a dual tone, in Hz (below 4000).' });
@@ -170,6 +170,7 @@ export function registerSimAudioRoutes(app: ApiInstance, context: SimContext & {
       bodyLimit: MAX_SIM_AUDIO_BODY_BYTES,
       schema: {
         ...SIM_DOC,
+        operationId: 'simPlayAudio',
         summary: 'The party plays audio into its call (instead of its media behaviour, until the audio ends)',
         description:
           'Body: a WAV file (audio/wav; any rate, depth and channels), raw s16le 8 kHz mono PCM (application/octet-stream), ' +
@@ -192,11 +193,12 @@ export function registerSimAudioRoutes(app: ApiInstance, context: SimContext & {
     {
       schema: {
         ...SIM_DOC,
+        operationId: 'simGetRecording',
         summary: 'Everything the party heard, as a WAV file (8 kHz mono 16-bit); also after it left',
         description: 'Parties are recorded from when they connect, within a server-wide budget; recordings of the last 64 parties that left are kept. ?format=raw gives s16le PCM.',
         params: PartyParams,
         querystring: RecordingQuery,
-        response: { 200: binary('audio/wav', 'The recording (or raw PCM with ?format=raw).'), ...errors(401, 404) },
+        response: { 200: binary(['audio/wav', 'application/octet-stream'], 'The recording as WAV, or raw PCM (application/octet-stream) with ?format=raw.'), ...errors(400, 401, 404) },
       },
     },
     async (request, reply) => {
@@ -209,7 +211,7 @@ export function registerSimAudioRoutes(app: ApiInstance, context: SimContext & {
     },
   );
 
-  app.get('/media', { schema: { ...SIM_DOC, summary: 'Media behaviours: the default, per external number, per phone', response: { 200: MediaState, ...errors(401) } } }, async () => {
+  app.get('/media', { schema: { ...SIM_DOC, operationId: 'simGetMedia', summary: 'Media behaviours: the default, per external number, per phone', response: { 200: MediaState, ...errors(401) } } }, async () => {
     const state = store.describe();
     return {
       default: toWire(state.default),
@@ -223,6 +225,7 @@ export function registerSimAudioRoutes(app: ApiInstance, context: SimContext & {
     {
       schema: {
         ...SIM_DOC,
+        operationId: 'simSetDefaultMedia',
         summary: 'What simulated parties without their own media behaviour send (applies to calls connected from now on)',
         body: MediaBehaviourSchema,
         response: { 200: Type.Object({ media: MediaBehaviourSchema }), ...errors(400, 401, 422) },
@@ -236,6 +239,7 @@ export function registerSimAudioRoutes(app: ApiInstance, context: SimContext & {
     {
       schema: {
         ...SIM_DOC,
+        operationId: 'simSetNumberMedia',
         summary: 'What an external number sends when connected: silence, echo, tone or a WAV file (from now on)',
         params: NumberParams,
         body: MediaBehaviourSchema,
@@ -250,6 +254,7 @@ export function registerSimAudioRoutes(app: ApiInstance, context: SimContext & {
     {
       schema: {
         ...SIM_DOC,
+        operationId: 'simSetDeviceMedia',
         summary: 'What a phone sends when connected: silence, echo, tone or a WAV file (from now on)',
         params: DeviceParams,
         body: MediaBehaviourSchema,

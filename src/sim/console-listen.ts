@@ -45,6 +45,7 @@ export function registerListenRoute(app: ApiInstance, context: { pbx: Pbx; media
       exposeHeadRoute: false,
       schema: {
         ...SIM_DOC,
+        operationId: 'simListenToParty',
         summary: 'Listen to a simulated party: what it hears, live',
         description: 'Raw PCM (s16le, 8000 Hz, mono), chunked, in real time until the party leaves. A listener over 1 s behind loses audio. 409 while the party is not Connected.',
         params: Type.Object({ id: Type.String({ pattern: '^[0-9]{1,10}$' }) }),

@@ -234,6 +234,7 @@ export function registerLiveRoute(app: ApiInstance, feed: LiveFeed): void {
       websocket: true,
       schema: {
         tags: ['Simulation'],
+        operationId: 'simLiveFeed',
         summary: 'The web console’s live feed (WebSocket): a snapshot of the simulated PBX, then its changes',
         description: `Subprotocols: "${LIVE_PROTOCOL}" and "${LIVE_KEY_PROTOCOL_PREFIX}<the admin key in base64url>" (browsers cannot set headers on a WebSocket). 401 before the upgrade when the key is missing or wrong.`,
       },

@@ -108,6 +108,14 @@ export async function registerSimRoutes(app: ApiInstance, context: SimContext): 
   const expected = digest(context.adminKey);
   const pendingDtmf = new Set<TimerHandle>();
 
+  // Any route that reads a body answers 400 for a body its content type cannot parse and 415 for a content type
+  // /sim does not read (the error handler below): declared here once for all of them, so the document says so.
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (methods.every((method) => method === 'GET' || method === 'HEAD') || !route.schema?.response) return;
+    route.schema.response = { ...errors(400, 415), ...(route.schema.response as object) };
+  });
+
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const key = presentedKey(request);
     if (key === undefined || !timingSafeEqual(digest(key), expected)) {
@@ -159,7 +167,7 @@ export async function registerSimRoutes(app: ApiInstance, context: SimContext): 
     return { deviceId: device.id, userAgent: device.userAgent, directControl: device.directControl, registered: device.registered, behaviour: behaviours.device(dn, device.id) };
   };
 
-  app.get('/state', { schema: { ...SIM_DOC, summary: 'Everything: DNs, devices with behaviours, calls, simulated parties, clock', response: { 200: SimStateSchema, ...errors(401) } } }, async () =>
+  app.get('/state', { schema: { ...SIM_DOC, operationId: 'simGetState', summary: 'Everything: DNs, devices with behaviours, calls, simulated parties, clock', response: { 200: SimStateSchema, ...errors(401) } } }, async () =>
     buildState(pbx, behaviours, clock),
   );
 
@@ -168,6 +176,7 @@ export async function registerSimRoutes(app: ApiInstance, context: SimContext): 
     {
       schema: {
         ...SIM_DOC,
+        operationId: 'simPlaceCall',
         summary: 'Place a call: an external number calls in, or an extension’s phone dials out',
         body: PlaceCallBody,
         response: { 201: PlaceCallResult, ...errors(400, 401, 404, 409, 422, 424) },
@@ -189,11 +198,11 @@ export async function registerSimRoutes(app: ApiInstance, context: SimContext): 
     },
   );
 
-  app.get('/parties', { schema: { ...SIM_DOC, summary: 'Every simulated party (phones and external people on calls)', response: { 200: Type.Array(SimPartySchema), ...errors(401) } } }, async () =>
+  app.get('/parties', { schema: { ...SIM_DOC, operationId: 'simListParties', summary: 'Every simulated party (phones and external people on calls)', response: { 200: Type.Array(SimPartySchema), ...errors(401) } } }, async () =>
     buildState(pbx, behaviours, clock).parties,
   );
 
-  app.get('/parties/:id', { schema: { ...SIM_DOC, summary: 'One simulated party', params: PartyParams, response: { 200: SimPartySchema, ...errors(401, 404) } } }, async (request) =>
+  app.get('/parties/:id', { schema: { ...SIM_DOC, operationId: 'simGetParty', summary: 'One simulated party', params: PartyParams, response: { 200: SimPartySchema, ...errors(401, 404) } } }, async (request) =>
     partyOf(pbx, requireParty(request.params.id)),
   );
 
@@ -202,6 +211,7 @@ export async function registerSimRoutes(app: ApiInstance, context: SimContext): 
     {
       schema: {
         ...SIM_DOC,
+        operationId: 'simSendDtmf',
         summary: 'The party presses keys: each digit reaches the participant it talks to as a DTMF event',
         params: PartyParams,
         body: DtmfBody,
@@ -240,6 +250,7 @@ export async function registerSimRoutes(app: ApiInstance, context: SimContext): 
     {
       schema: {
         ...SIM_DOC,
+        operationId: 'simPartyAction',
         summary: 'The party answers, rejects, is busy, or hangs up',
         description: 'answer, reject and busy need a Ringing party (409 otherwise); hangup works in any state.',
         params: PartyActionParams,
@@ -271,7 +282,7 @@ export async function registerSimRoutes(app: ApiInstance, context: SimContext): 
 
   app.put(
     '/numbers/:number',
-    { schema: { ...SIM_DOC, summary: 'Set what an external number does when called', params: NumberParams, body: NumberBody, response: { 200: NumberResult, ...errors(400, 401) } } },
+    { schema: { ...SIM_DOC, operationId: 'simSetNumber', summary: 'Set what an external number does when called', params: NumberParams, body: NumberBody, response: { 200: NumberResult, ...errors(400, 401) } } },
     async (request) => {
       const { number } = request.params;
       behaviours.setExternal(number, request.body.behaviour, request.body.callerName);
@@ -284,6 +295,7 @@ export async function registerSimRoutes(app: ApiInstance, context: SimContext): 
     {
       schema: {
         ...SIM_DOC,
+        operationId: 'simUpdateDevice',
         summary: 'Change a phone’s behaviour or direct control (applies to calls offered from now on)',
         params: DeviceParams,
         body: DevicePatchBody,
@@ -305,6 +317,7 @@ export async function registerSimRoutes(app: ApiInstance, context: SimContext): 
     {
       schema: {
         ...SIM_DOC,
+        operationId: 'simRegisterDevice',
         summary: 'Register a phone on an extension (announced as a device Upsert)',
         params: DnParams,
         body: RegisterDeviceBody,
@@ -325,7 +338,7 @@ export async function registerSimRoutes(app: ApiInstance, context: SimContext): 
   app.delete(
     '/devices/:dn/:deviceid',
     {
-      schema: { ...SIM_DOC, summary: 'Unregister a phone (its calls end; announced as a device Remove)', params: DeviceParams, response: { 200: SimDeviceSchema, ...errors(401, 404, 422) } },
+      schema: { ...SIM_DOC, operationId: 'simUnregisterDevice', summary: 'Unregister a phone (its calls end; announced as a device Remove)', params: DeviceParams, response: { 200: SimDeviceSchema, ...errors(401, 404, 422) } },
     },
     async (request) => {
       const { dn } = request.params;
@@ -338,7 +351,7 @@ export async function registerSimRoutes(app: ApiInstance, context: SimContext): 
   app.put(
     '/routepoints/:dn',
     {
-      schema: { ...SIM_DOC, summary: 'Turn a route point’s auto-answer on or off', params: DnParams, body: RoutePointBody, response: { 200: RoutePointBody, ...errors(400, 401, 404, 422) } },
+      schema: { ...SIM_DOC, operationId: 'simSetRoutePoint', summary: 'Turn a route point’s auto-answer on or off', params: DnParams, body: RoutePointBody, response: { 200: RoutePointBody, ...errors(400, 401, 404, 422) } },
     },
     async (request) => {
       pbx.setAutoAnswer(request.params.dn, request.body.autoAnswer);
@@ -348,7 +361,7 @@ export async function registerSimRoutes(app: ApiInstance, context: SimContext): 
 
   registerSipRoutes(app, context.sip);
 
-  app.get('/clock', { schema: { ...SIM_DOC, summary: 'The PBX clock', response: { 200: ClockSchema, ...errors(401) } } }, async () => ({
+  app.get('/clock', { schema: { ...SIM_DOC, operationId: 'simGetClock', summary: 'The PBX clock', response: { 200: ClockSchema, ...errors(401) } } }, async () => ({
     now: new Date(clock.now()).toISOString(),
     fake: clock instanceof ManualClock,
   }));
@@ -358,6 +371,7 @@ export async function registerSimRoutes(app: ApiInstance, context: SimContext): 
     {
       schema: {
         ...SIM_DOC,
+        operationId: 'simAdvanceClock',
         summary: 'Move fake time forward (server started with --fake-clock): ring, menu and queue timeouts fire on demand',
         body: AdvanceBody,
         response: { 200: ClockSchema, ...errors(400, 401, 409) },
@@ -372,7 +386,7 @@ export async function registerSimRoutes(app: ApiInstance, context: SimContext): 
     },
   );
 
-  app.post('/reset', { schema: { ...SIM_DOC, summary: 'End every call and restore the configured devices, behaviours and settings', response: { 200: Type.Object({ ok: Type.Boolean() }), ...errors(401) } } }, async () => {
+  app.post('/reset', { schema: { ...SIM_DOC, operationId: 'simReset', summary: 'End every call and restore the configured devices, behaviours and settings', response: { 200: Type.Object({ ok: Type.Boolean() }), ...errors(401) } } }, async () => {
     for (const handle of pendingDtmf) clock.clearTimeout(handle);
     pendingDtmf.clear();
     pbx.reset();

@@ -10,10 +10,10 @@ export const BehaviourSchema = Type.Union(
     Type.Object({ kind: Type.Literal('answer'), afterMs: Type.Integer({ minimum: 0, maximum: 3_600_000, description: 'Answers by itself after this many milliseconds.' }) }, { additionalProperties: false }),
     Type.Object({ kind: Type.Union([Type.Literal('manual'), Type.Literal('busy'), Type.Literal('reject'), Type.Literal('never'), Type.Literal('unreachable')]) }, { additionalProperties: false }),
   ],
-  { description: 'answer after afterMs; manual (rings until told); busy or reject (refuses at once); never (rings until the ring timeout); unreachable.' },
+  { title: 'SimBehaviour', description: 'answer after afterMs; manual (rings until told); busy or reject (refuses at once); never (rings until the ring timeout); unreachable.' },
 );
 
-export const SimErrorSchema = Type.Object({ error: Type.String({ description: 'Stable code, e.g. ParticipantNotFound, InvalidState.' }), message: Type.String() });
+export const SimErrorSchema = Type.Object({ error: Type.String({ description: 'Stable code, e.g. ParticipantNotFound, InvalidState.' }), message: Type.String() }, { title: 'ProblemBody' });
 
 export const SimDeviceSchema = Type.Object({
   deviceId: Type.String(),
@@ -21,7 +21,7 @@ export const SimDeviceSchema = Type.Object({
   directControl: Type.Boolean(),
   registered: Type.Boolean(),
   behaviour: Type.Union([BehaviourSchema, Type.Null()], { description: 'null for route point, IVR, queue and trunk devices, which the PBX itself drives.' }),
-});
+}, { title: 'SimDevice' });
 
 export const SimDnSchema = Type.Object({
   dn: Type.String(),
@@ -30,7 +30,7 @@ export const SimDnSchema = Type.Object({
   name: Type.String(),
   autoAnswer: Type.Union([Type.Boolean(), Type.Null()], { description: 'Route points only.' }),
   devices: Type.Array(SimDeviceSchema),
-});
+}, { title: 'SimDn' });
 
 export const SimParticipantSchema = Type.Object({
   id: Type.Integer(),
@@ -48,21 +48,21 @@ export const SimParticipantSchema = Type.Object({
   attachedData: Type.Record(Type.String(), Type.String()),
   callId: Type.Integer(),
   legId: Type.Integer(),
-});
+}, { title: 'SimParticipant' });
 
 export const SimPartySchema = Type.Object({
   ...SimParticipantSchema.properties,
   kind: Type.Union([Type.Literal('phone'), Type.Literal('external')], { description: 'A simulated phone of an extension, or an external caller or callee on a trunk.' }),
-});
+}, { title: 'SimParty' });
 
-export const SimCallSchema = Type.Object({ callId: Type.Integer(), did: Type.String(), participants: Type.Array(SimParticipantSchema) });
+export const SimCallSchema = Type.Object({ callId: Type.Integer(), did: Type.String(), participants: Type.Array(SimParticipantSchema) }, { title: 'SimCall' });
 
 export const SimStateSchema = Type.Object({
   clock: Type.Object({ now: Type.String({ description: 'ISO 8601' }), fake: Type.Boolean() }),
   dns: Type.Array(SimDnSchema),
   calls: Type.Array(SimCallSchema),
   parties: Type.Array(SimPartySchema),
-});
+}, { title: 'SimState' });
 
 export const PlaceCallBody = Type.Object(
   {

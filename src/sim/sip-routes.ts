@@ -16,7 +16,7 @@ export const SipRegistrationSchema = Type.Object({
 export function registerSipRoutes(app: ApiInstance, sip: SipStatus | undefined): void {
   app.get(
     '/sip/registrations',
-    { schema: { tags: ['Simulation'], security: [{ adminKey: [] }], summary: 'SIP phones registered now (empty when SIP is off)', response: { 200: Type.Array(SipRegistrationSchema) } } },
+    { schema: { tags: ['Simulation'], security: [{ adminKey: [] }], operationId: 'simListSipRegistrations', summary: 'SIP phones registered now (empty when SIP is off)', response: { 200: Type.Array(SipRegistrationSchema) } } },
     async () => sip?.registrations() ?? [],
   );
 }

@@ -13,6 +13,7 @@ import { demoConfig } from '../../src/config/demo.js';
 import { normalizeConfig } from '../../src/config/load.js';
 import type { PbxConfig } from '../../src/config/types.js';
 import { startServer, type RunningServer } from '../../src/server.js';
+import { STUCK_MS } from '../helpers/cli.js';
 
 const SECRET = 'tls-test-secret';
 
@@ -98,7 +99,7 @@ describe('TLS with a self-signed certificate', () => {
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const killer = setTimeout(() => child.kill('SIGKILL'), STUCK_MS);
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     clearTimeout(killer);
     // The TLS handshake succeeded both times: HTTP 200, and the WebSocket upgrade reached authentication (401, no token).

@@ -5,7 +5,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import { FailureLimiter } from '../../src/api/auth/failure-limiter.js';
+import { FailureLimiter } from '../../src/guard/failure-limiter.js';
 import { SIGNING_KEY_FILE } from '../../src/api/auth/signing-key.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { MAX_REQUEST_BODY_BYTES, TOKEN_FAILURE_WINDOW_SECONDS, TOKEN_MAX_FAILED_ATTEMPTS } from '../../src/limits.js';
@@ -268,20 +268,24 @@ describe('POST /connect/token: slowing down guessing', () => {
     assert.equal((await tokenRequest(t, form(GOOD))).status, 200);
   });
 
-  test('the failure records are bounded: the oldest client id is forgotten first', () => {
+  test('the failure records are bounded: the oldest unknown id is forgotten first, known ones never by unknown ones', () => {
     const clock = new ManualClock();
-    const limiter = new FailureLimiter(clock, { maxFailures: 2, windowMs: 60_000, maxEntries: 3 });
+    const limiter = new FailureLimiter(clock, { maxFailures: 2, windowMs: 60_000, maxKnownEntries: 1, maxUnknownEntries: 3 });
+    limiter.recordFailure('800', true);
+    limiter.recordFailure('800', true);
     for (const id of ['a', 'b', 'c', 'd']) {
-      limiter.recordFailure(id);
-      limiter.recordFailure(id);
+      limiter.recordFailure(id, false);
+      limiter.recordFailure(id, false);
       clock.advance(10);
     }
-    assert.equal(limiter.size, 3);
-    assert.equal(limiter.retryAfterMs('a'), 0, 'a was evicted');
-    assert.equal(limiter.retryAfterMs('d'), 60_000 - 10);
+    assert.deepEqual(limiter.size, { known: 1, unknown: 3 });
+    assert.equal(limiter.retryAfterMs('a', false), 0, 'a was evicted');
+    assert.equal(limiter.retryAfterMs('d', false), 60_000 - 10);
+    assert.equal(limiter.retryAfterMs('800', true), 60_000 - 40, 'the known key outlived four unknown ones');
+    assert.equal(limiter.retryAfterMs('800', false), 0, 'a key is counted in the table it was recorded in');
     clock.advance(60_000);
-    assert.equal(limiter.retryAfterMs('d'), 0);
-    assert.equal(limiter.size, 2, 'expired windows are dropped when looked at');
+    assert.equal(limiter.retryAfterMs('d', false), 0);
+    assert.deepEqual(limiter.size, { known: 1, unknown: 2 }, 'expired windows are dropped when looked at');
   });
 });
 

@@ -96,7 +96,7 @@ describe('switchboard audio commands', { concurrency: 4 }, () => {
     const e = await startE2e(t, { fakeClock: true });
     const file = join(tempFolder(t), 'heard.raw');
     const { callerId, appId } = await callApp(e);
-    const cli = startCli(['stream', 'read', '800', String(appId), '-o', file], { SWITCHBOARD_URL: e.url, SWITCHBOARD_CLIENT_SECRET: DEMO_SECRET });
+    const cli = await startCli(['stream', 'read', '800', String(appId), '-o', file], { SWITCHBOARD_URL: e.url, SWITCHBOARD_CLIENT_SECRET: DEMO_SECRET });
     await cli.waitFor(new RegExp(`^Listening to participant ${appId} on 800 until it leaves`, 'm'), 'stderr');
     const speech = pattern(8000, 3);
     await e.sim.playAudio(callerId, { pcm: bytesFromSamples(speech) });
@@ -120,7 +120,7 @@ describe('switchboard audio commands', { concurrency: 4 }, () => {
       if (source === 'FILE') writeFileSync(file, bytes);
       const { callerId, appId } = await callApp(e);
       const argument = source === 'FILE' ? file : '-';
-      const cli = startCli(['stream', 'write', '800', String(appId), argument], { SWITCHBOARD_URL: e.url, SWITCHBOARD_CLIENT_SECRET: DEMO_SECRET }, { stdin: source === '-' });
+      const cli = await startCli(['stream', 'write', '800', String(appId), argument], { SWITCHBOARD_URL: e.url, SWITCHBOARD_CLIENT_SECRET: DEMO_SECRET }, { stdin: source === '-' });
       const shown = source === 'FILE' ? file.replace(/[.]/g, '\\.') : 'stdin';
       await cli.waitFor(new RegExp(`^Sending ${shown} to participant ${appId} on 800`, 'm'), 'stderr');
       if (source === '-') {

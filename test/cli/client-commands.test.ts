@@ -1,12 +1,13 @@
 // The client commands as real processes against a started server: dns, events, call, answer, hangup, dtmf, state, token, errors.
 
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { decodeJwtClaims, EventType, type EventFrame } from '../../src/client/index.js';
 import { ADMIN_KEY, closedPort, DEMO_SECRET, runCli as run, startE2e } from '../client/harness.js';
-import { startCli } from '../helpers/cli.js';
+import { startCli, untilFile } from '../helpers/cli.js';
+import { readableValidation } from '../../src/cli/errors.js';
 
 const DOC = join(import.meta.dirname, '../../docs/cli.md');
 
@@ -44,13 +45,13 @@ describe('switchboard client commands', { concurrency: 4 }, () => {
   test('events --json --count N prints the raw frames, one per line, and exits 0', async (t) => {
     const e = await startE2e(t, { fakeClock: true });
     const reference = await e.events(e.app());
-    const cli = startCli(['events', '--json', '--count', '4'], { SWITCHBOARD_URL: e.url, SWITCHBOARD_CLIENT_SECRET: DEMO_SECRET });
+    const cli = await startCli(['events', '--json', '--count', '4'], { SWITCHBOARD_URL: e.url, SWITCHBOARD_CLIENT_SECRET: DEMO_SECRET });
     await cli.waitFor(/Listening for events on ws:\/\/127\.0\.0\.1:\d+\/callcontrol\/ws/, 'stderr');
     const caller = await e.sim.placeCall({ from: '+15557654321', to: '+15550100' });
     await e.sim.dtmf(caller.partyId, '12');
     await e.sim.hangup(caller.partyId);
     const expected: EventFrame[] = [];
-    for (let i = 0; i < 4; i++) expected.push(await reference.waitFor(() => true, { timeoutMs: 5000 }));
+    for (let i = 0; i < 4; i++) expected.push(await reference.waitFor(() => true));
     const { code } = await cli.exited;
     assert.equal(code, 0, cli.stderr());
     const lines = cli.stdout().trimEnd().split('\n');
@@ -61,7 +62,7 @@ describe('switchboard client commands', { concurrency: 4 }, () => {
   test('events prints one readable line per frame, with an Upsert’s participant re-read; SIGINT ends it with 0', async (t) => {
     const e = await startE2e(t, { fakeClock: true });
     const reference = await e.events(e.app());
-    const cli = startCli(['events'], { SWITCHBOARD_URL: e.url, SWITCHBOARD_CLIENT_SECRET: DEMO_SECRET });
+    const cli = await startCli(['events'], { SWITCHBOARD_URL: e.url, SWITCHBOARD_CLIENT_SECRET: DEMO_SECRET });
     await cli.waitFor(/Listening for events/, 'stderr');
     const caller = await e.sim.placeCall({ from: '+15557654321', to: '+15550100', callerName: 'Erin' });
     const upsert = await reference.waitFor({ type: EventType.Upsert, dn: '800' });
@@ -69,12 +70,7 @@ describe('switchboard client commands', { concurrency: 4 }, () => {
     const dtmf = await reference.waitFor({ type: EventType.DTMFstring });
     await e.sim.hangup(caller.partyId);
     const remove = await reference.waitFor({ type: EventType.Remove });
-    await new Promise<void>((resolve, reject) => {
-      // The last line is printed once the Remove arrived: wait for it on stdout, bounded.
-      const timer = setTimeout(() => reject(new Error(`no Remove line: ${cli.stdout()}`)), 10_000);
-      const poll = () => (cli.stdout().includes(`#${remove.sequence} Remove`) ? (clearTimeout(timer), resolve()) : cli.child.stdout!.once('data', poll));
-      poll();
-    });
+    await cli.waitFor(new RegExp(`^#${remove.sequence} Remove`, 'm')); // printed once the Remove arrived
     cli.child.kill('SIGINT');
     const { code } = await cli.exited;
     assert.equal(code, 0, cli.stderr());
@@ -195,5 +191,83 @@ describe('switchboard client commands', { concurrency: 4 }, () => {
     const help = await run(['help']);
     assert.equal(help.code, 0);
     for (const command of ['serve', 'token', 'dns', 'events', 'stream read', 'stream write', 'call', 'answer', 'hangup', 'dtmf', 'state', 'play', 'record', 'media']) assert.match(help.stdout, new RegExp(`^  ${command}\\b`, 'm'));
+  });
+
+  test('connection flags go before the command as well as after it', async (t) => {
+    const e = await startE2e(t);
+    const before = await run(['--admin-key', ADMIN_KEY, '--url', e.url, 'state', '--json']);
+    assert.equal(before.code, 0, before.stderr);
+    const after = await run(['state', '--json', '--admin-key', ADMIN_KEY, `--url=${e.url}`]);
+    assert.deepEqual(JSON.parse(before.stdout).dns, JSON.parse(after.stdout).dns);
+    const dns = await run(['--client-secret', DEMO_SECRET, '--url', e.url, 'dns']);
+    assert.equal(dns.code, 0, dns.stderr);
+    assert.equal(dns.stdout, documentedDns());
+    const unknown = await run(['--url', e.url, 'launch']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /^switchboard: unknown command 'launch'/);
+  });
+
+  test('wrong keys for dtmf and play --dtmf are refused in words, before anything is sent', async () => {
+    const port = await closedPort(); // nothing listens: a request would fail with 'cannot reach'
+    const env = { SWITCHBOARD_URL: `http://127.0.0.1:${port}`, SWITCHBOARD_ADMIN_KEY: 'k' };
+    const dtmf = await run(['dtmf', '1', 'x'], env);
+    assert.equal(dtmf.code, 2);
+    assert.match(dtmf.stderr, /^switchboard: DIGITS are keys of a phone: 0-9, \*, # or A-D, at most 64 of them; got 'x'\nUsage: switchboard dtmf/);
+    const play = await run(['play', '1', '--dtmf', '12E'], env);
+    assert.equal(play.code, 2);
+    assert.match(play.stderr, /^switchboard: --dtmf takes keys of a phone: 0-9, \*, # or A-D, at most 64 of them; got '12E'\n/);
+    for (const stderr of [dtmf.stderr, play.stderr]) assert.doesNotMatch(stderr, /pattern|body\//);
+  });
+
+  test('wait exits 0 once the server answers, and 1 with one line when it does not within --timeout', async (t) => {
+    const e = await startE2e(t);
+    const ready = await run(['wait', '--url', e.url]);
+    assert.deepEqual([ready.code, ready.stderr, ready.stdout], [0, `${e.url} is ready\n`, '']);
+    const port = await closedPort();
+    const late = await run(['wait', '--timeout', '0.5'], { SWITCHBOARD_URL: `http://127.0.0.1:${port}` });
+    assert.equal(late.code, 1);
+    assert.equal(late.stderr, `switchboard: http://127.0.0.1:${port} did not answer within 0.5 s\n`);
+    const missing = await run(['wait', '--url', e.url, '--timeout', '0.5', '--file', join(e.dataDir, 'never-written')]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /did not answer or \S+never-written did not appear within 0\.5 s\n$/);
+    const usage = await run(['wait', '--timeout', '0']);
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /^switchboard: --timeout must be more than 0/);
+  });
+
+  test('events --ready-file writes the file once listening and removes it when it ends', async (t) => {
+    const e = await startE2e(t, { fakeClock: true });
+    const file = join(e.dataDir, 'events.ready');
+    const cli = await startCli(['events', '--count', '1', '--ready-file', file], { SWITCHBOARD_URL: e.url, SWITCHBOARD_CLIENT_SECRET: DEMO_SECRET });
+    await untilFile(file);
+    assert.match(cli.stderr(), /Listening for events/, 'the file appears after the socket is open');
+    assert.equal(readFileSync(file, 'utf8'), `${e.url}\n`);
+    await e.sim.placeCall({ from: '+15557654321', to: '+15550100' });
+    assert.equal((await cli.exited).code, 0, cli.stderr());
+    assert.equal(existsSync(file), false);
+  });
+
+  test('the play and record examples of docs/cli.md work on party 1, the caller of a call to the demo application', async (t) => {
+    const e = await startE2e(t, { fakeClock: true });
+    const env = { SWITCHBOARD_URL: e.url, SWITCHBOARD_ADMIN_KEY: ADMIN_KEY };
+    const placed = await run(['call', '+15557654321', '+15550100'], env);
+    assert.match(placed.stdout, /^call 1, party 1 /);
+    const tone = await run(['play', '1', '--tone', '350,440', '--ms', '500'], env);
+    assert.equal(tone.stdout, 'party 1 is playing a 350 + 440 Hz tone (500 ms)\n');
+    const keys = await run(['play', '1', '--dtmf', '12#'], env);
+    assert.equal(keys.stdout, 'party 1 is playing the keys 12# as tones (500 ms)\n');
+    const out = join(e.dataDir, 'caller.wav');
+    const recorded = await run(['record', '1', '-o', out], env);
+    assert.equal(recorded.code, 0, recorded.stderr);
+    assert.equal(recorded.stdout, `wrote what party 1 heard to ${out} (WAV, ${readFileSync(out).length} bytes)\n`);
+  });
+});
+
+describe('schema messages reworded for people', () => {
+  test('a field and its rule, without the pattern; other messages pass through', () => {
+    assert.equal(readableValidation('body/digits must match pattern "^[0-9*#A-D]+$"'), 'digits has characters or a form that is not allowed');
+    assert.equal(readableValidation('body/intervalMs must be <= 10000'), 'intervalMs must be <= 10000');
+    assert.equal(readableValidation("body must have required property 'from', body/to must be string"), "the request must have required property 'from'; to must be string");
+    assert.equal(readableValidation('there is no simulated party 99'), 'there is no simulated party 99');
   });
 });

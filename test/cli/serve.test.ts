@@ -1,34 +1,47 @@
 // End-to-end tests of `switchboard serve`: the real process, its banner, its shutdown and its configuration errors.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { resolveServeSettings } from '../../src/cli/settings.js';
-import { startCli } from '../helpers/cli.js';
+import { startCli, untilFile } from '../helpers/cli.js';
 
 describe('switchboard serve', () => {
-  test('runs the demo PBX, prints URL, client id and secret, serves HTTP, and exits 0 on SIGTERM', async () => {
-    const cli = startCli(['serve', '--host', '127.0.0.1', '--port', '0'], { SWITCHBOARD_DEMO_SECRET: 'cli-test-secret' });
-    const [, url] = await cli.waitFor(/URL:\s+(http:\/\/127\.0\.0\.1:\d+)/);
-    await cli.waitFor(/Press Ctrl\+C/);
-    assert.match(cli.stdout(), /3CX Call Control API on the embedded demo PBX/);
-    assert.match(cli.stdout(), /client_id: 800\s+client_secret: cli-test-secret/);
-    assert.match(cli.stdout(), /Admin key:\s+\S+/);
-    assert.match(cli.stdout(), /HTTPS:\s+https:\/\/localhost:\d+/);
-    assert.match(cli.stdout(), /Trust:\s+NODE_EXTRA_CA_CERTS=\S+cert\.pem/);
+  test('runs the demo PBX, prints URL, client id and where the secret came from on stderr, serves HTTP, and exits 0 on SIGTERM', async () => {
+    const cli = await startCli(['serve', '--host', '127.0.0.1', '--port', '0'], { SWITCHBOARD_DEMO_SECRET: 'cli-test-secret' });
+    const [, url] = await cli.waitFor(/URL:\s+(http:\/\/127\.0\.0\.1:\d+)/, 'stderr');
+    await cli.waitFor(/Press Ctrl\+C/, 'stderr');
+    assert.match(cli.stderr(), /3CX Call Control API on the embedded demo PBX/);
+    assert.match(cli.stderr(), /client_id: 800\s+client_secret: from SWITCHBOARD_DEMO_SECRET/);
+    assert.match(cli.stderr(), /Admin key:\s+\S+/);
+    assert.match(cli.stderr(), /HTTPS:\s+https:\/\/localhost:\d+/);
+    assert.match(cli.stderr(), /Trust:\s+NODE_EXTRA_CA_CERTS=\S+cert\.pem/);
     const response = await fetch(`${url}/healthz`);
     assert.equal(response.status, 200);
     cli.child.kill('SIGTERM');
     assert.deepEqual(await cli.exited, { code: 0, signal: null });
   });
 
+  test('--ready-file: the URL is written once the server listens, and the file removed when it stops', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchboard-cli-'));
+    const file = join(dir, 'ready');
+    const cli = await startCli(['serve', '--host', '127.0.0.1', '--port', '0', '--ready-file', file]);
+    const [, url] = await cli.waitFor(/URL:\s+(http:\/\/127\.0\.0\.1:\d+)/, 'stderr');
+    await untilFile(file);
+    assert.equal(readFileSync(file, 'utf8'), `${url}\n`);
+    cli.child.kill('SIGTERM');
+    assert.equal((await cli.exited).code, 0);
+    assert.equal(existsSync(file), false);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   test('generates a demo secret when none is given, and stops on SIGINT too', async () => {
-    const cli = startCli(['serve', '--host', '127.0.0.1', '--port', '0']);
-    const [, secret] = await cli.waitFor(/client_secret: (\S+)/);
+    const cli = await startCli(['serve', '--host', '127.0.0.1', '--port', '0']);
+    const [, secret] = await cli.waitFor(/client_secret: (\S+)/, 'stderr');
     assert.ok(secret!.length >= 16);
-    await cli.waitFor(/Press Ctrl\+C/);
+    await cli.waitFor(/Press Ctrl\+C/, 'stderr');
     cli.child.kill('SIGINT');
     const exit = await cli.exited;
     assert.equal(exit.code, 0, JSON.stringify({ exit, out: cli.stdout(), err: cli.stderr() }));
@@ -41,7 +54,7 @@ describe('switchboard serve', () => {
       file,
       ['extensions:', '  - number: "100"', '    name: Alice', '    devices:', '      - id: sip:100@127.0.0.1', '        behaviour: bussy', '  - number: "100"', '    nmae: Twin', 'applications:', '  - clientId: "100"', '    secret: long-enough-secret', '    monitor: ["999"]', ''].join('\n'),
     );
-    const cli = startCli(['serve', '--config', file, '--port', '0']);
+    const cli = await startCli(['serve', '--config', file, '--port', '0']);
     const { code } = await cli.exited;
     assert.equal(code, 2);
     const problems = cli.stderr().split('\n').filter((line) => line.startsWith(file) || line.includes('broken.yaml:'));
@@ -53,10 +66,10 @@ describe('switchboard serve', () => {
   });
 
   test('an unknown command or flag exits 2 with usage', async () => {
-    const unknown = startCli(['launch']);
+    const unknown = await startCli(['launch']);
     assert.equal((await unknown.exited).code, 2);
     assert.match(unknown.stderr(), /unknown command 'launch'/);
-    const badFlag = startCli(['serve', '--colour']);
+    const badFlag = await startCli(['serve', '--colour']);
     assert.equal((await badFlag.exited).code, 2);
     assert.match(badFlag.stderr(), /Usage: switchboard serve/);
   });

@@ -12,7 +12,7 @@ import type { PbxConfig } from '../../src/config/types.js';
 import { mediaEngineOf } from '../../src/media/engine.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { until } from '../helpers/api.js';
-import { startCli } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
 
 export const DEMO_SECRET = 'e2e-demo-secret';
 export const ADMIN_KEY = 'e2e-admin-key-0123456789';
@@ -102,12 +102,7 @@ export async function untilUploaded(e: E2eServer, bytes: number): Promise<void> 
   await until(() => media.stats().uploadBufferedBytes === bytes, `${bytes} bytes of upload arrived`);
 }
 
-/** Runs the `switchboard` command to its end. */
-export async function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const cli = startCli(args, env);
-  const { code } = await cli.exited;
-  return { code, stdout: cli.stdout(), stderr: cli.stderr() };
-}
+export { runCli };
 
 /** An external caller rings Alice (100), who answers after 1 s of fake time. */
 export async function callAlice(sim: SimClient, from = '+15557654321'): Promise<{ callerId: number; aliceId: number }> {

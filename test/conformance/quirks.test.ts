@@ -13,6 +13,7 @@ import { tokenForm } from './lib/http.js';
 import { RawConnection, rawRequest, readWsFrame, wsFrame, type RawResponse } from './lib/raw.js';
 import { openTarget } from './lib/target.js';
 import { assertParticipant, assertTokenResponse, EventType } from './lib/wire.js';
+import { STUCK_MS } from '../helpers/cli.js';
 
 const target = await openTarget();
 after(() => target.close());
@@ -187,7 +188,7 @@ describe('a program that hard-codes wss:// given an http:// base URL', () => {
     child.stdout.on('data', (chunk: Buffer) => ((out += chunk.toString()), wakers.forEach((w) => w())));
     child.stderr.on('data', (chunk: Buffer) => ((out += chunk.toString()), wakers.forEach((w) => w())));
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const killer = setTimeout(() => child.kill('SIGKILL'), STUCK_MS);
     await new Promise<void>((resolve, reject) => {
       const check = () => (out.includes('open') ? resolve() : out.includes('error') ? reject(new Error(out)) : undefined);
       wakers.add(check);

@@ -60,7 +60,7 @@ export interface TestAppOptions {
   /** Reuse a data folder (for signing-key persistence tests); a fresh temp folder otherwise. */
   dataDir?: string;
   /** Logging and stream limits of the app (no logs and the default limits when absent). */
-  app?: Pick<AppOptions, 'log' | 'streamLimits'>;
+  app?: Pick<AppOptions, 'log' | 'streamLimits' | 'sequence'>;
 }
 
 /** Adds the `ai` route point and its application ({@link SECOND_APP}) to a configuration. */

@@ -11,14 +11,26 @@ import { startCli } from '../helpers/cli.js';
 import { sipp, SIPP_SKIP } from './helpers/sipp.js';
 
 describe('switchboard serve with SIP', () => {
-  test('prints the SIP line and how to register a softphone; SIPp registers 100 with the demo password', { skip: SIPP_SKIP }, async () => {
-    const cli = startCli(['serve', '--host', '127.0.0.1', '--port', '0', '--sip-port', '0'], { SWITCHBOARD_DEMO_SIP_PASSWORD: 'demo-sip-pass' });
+  test('prints the SIP line and how to register a softphone with the generated password; SIPp registers 100 with it', { skip: SIPP_SKIP }, async () => {
+    const cli = await startCli(['serve', '--host', '127.0.0.1', '--port', '0', '--sip-port', '0']);
     try {
-      const [, port] = await cli.waitFor(/SIP:\s+udp\+tcp 127\.0\.0\.1:(\d+)/);
-      await cli.waitFor(/Press Ctrl\+C/);
-      assert.match(cli.stdout(), new RegExp(`Softphone:\\s+register sip:100@127\\.0\\.0\\.1:${port} \\(or 101-103\\), auth id = the extension, password: demo-sip-pass`));
-      const run = await sipp(`127.0.0.1:${port}`, 'register.xml', ['-s', '100', '-au', '100', '-ap', 'demo-sip-pass']);
+      const [, port] = await cli.waitFor(/SIP:\s+udp\+tcp 127\.0\.0\.1:(\d+)/, 'stderr');
+      const [, password] = await cli.waitFor(new RegExp(`Softphone:\\s+register sip:100@127\\.0\\.0\\.1:${port} \\(or 101-103\\), auth id = the extension, password: (\\S+)`), 'stderr');
+      await cli.waitFor(/Press Ctrl\+C/, 'stderr');
+      const run = await sipp(`127.0.0.1:${port}`, 'register.xml', ['-s', '100', '-au', '100', '-ap', password!]);
       assert.equal(run.code, 0, run.output);
+    } finally {
+      cli.child.kill('SIGTERM');
+      await cli.exited;
+    }
+  });
+
+  test('a demo SIP password given in the environment is named, not printed', async () => {
+    const cli = await startCli(['serve', '--host', '127.0.0.1', '--port', '0'], { SWITCHBOARD_DEMO_SIP_PASSWORD: 'given-sip-pass' });
+    try {
+      await cli.waitFor(/Softphone:.*password: from SWITCHBOARD_DEMO_SIP_PASSWORD/, 'stderr');
+      await cli.waitFor(/Press Ctrl\+C/, 'stderr');
+      assert.doesNotMatch(cli.stderr() + cli.stdout(), /given-sip-pass/);
     } finally {
       cli.child.kill('SIGTERM');
       await cli.exited;
@@ -29,10 +41,10 @@ describe('switchboard serve with SIP', () => {
     const dir = mkdtempSync(join(tmpdir(), 'switchboard-sip-serve-'));
     const file = join(dir, 'pbx.yaml');
     writeFileSync(file, 'server:\n  sip: { enabled: false }\nextensions:\n  - { number: 100, sip: { password: configured-secret } }\n');
-    const cli = startCli(['serve', '--config', file, '--host', '127.0.0.1', '--port', '0']);
+    const cli = await startCli(['serve', '--config', file, '--host', '127.0.0.1', '--port', '0']);
     try {
-      await cli.waitFor(/Press Ctrl\+C/);
-      assert.doesNotMatch(cli.stdout(), /SIP:|Softphone:|configured-secret/);
+      await cli.waitFor(/Press Ctrl\+C/, 'stderr');
+      assert.doesNotMatch(cli.stderr() + cli.stdout(), /SIP:|Softphone:|configured-secret/);
     } finally {
       cli.child.kill('SIGTERM');
       await cli.exited;

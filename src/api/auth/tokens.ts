@@ -4,7 +4,7 @@ import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { jwtVerify, SignJWT, errors as joseErrors } from 'jose';
 import type { ApplicationConfig, PbxConfig } from '../../config/types.js';
 import type { Clock } from '../../core/clock.js';
-import { MAX_VERIFIED_TOKENS } from '../../limits.js';
+import { MAX_TOKEN_ISSUED_AT_SKEW_SECONDS, MAX_VERIFIED_TOKENS } from '../../limits.js';
 import { ApiError, ApiErrorCodes } from '../errors.js';
 
 const ALGORITHM = 'HS256';
@@ -93,6 +93,7 @@ export class TokenService {
   /** Checks signature, algorithm and claims (jose), then remembers the token's claims. */
   private async checkSignature(token: string): Promise<VerifiedClaims> {
     let claims: VerifiedClaims;
+    let issuedAt: number;
     try {
       const { payload } = await jwtVerify(token, this.key, {
         algorithms: [ALGORITHM],
@@ -100,10 +101,15 @@ export class TokenService {
         requiredClaims: ['sub', 'iat', 'exp', 'jti'],
       });
       claims = { subject: payload.sub, tokenId: payload.jti, expiresAt: payload.exp ?? 0 };
+      issuedAt = payload.iat ?? 0;
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) throw new ApiError(ApiErrorCodes.UNAUTHORIZED, 'the access token has expired: request a new one at /connect/token');
       if (error instanceof joseErrors.JOSEError) throw new ApiError(ApiErrorCodes.UNAUTHORIZED, 'the access token is not valid (bad signature, algorithm or claims)');
       throw error;
+    }
+    // We never issue a token ahead of our clock: one that says so was made elsewhere (or the clock was set back).
+    if (issuedAt > Math.floor(this.clock.now() / 1000) + MAX_TOKEN_ISSUED_AT_SKEW_SECONDS) {
+      throw new ApiError(ApiErrorCodes.UNAUTHORIZED, 'the access token is not valid (issued in the future)');
     }
     if (this.verified.size >= MAX_VERIFIED_TOKENS) this.verified.delete(this.verified.keys().next().value as string);
     this.verified.set(token, claims);

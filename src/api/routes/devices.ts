@@ -12,6 +12,7 @@ export function registerDeviceRoutes(app: ApiInstance, { pbx }: CallControlConte
     {
       schema: {
         ...CALL_CONTROL_DOC,
+        operationId: 'listDevices',
         summary: 'The registered devices of a DN',
         params: DnParams,
         response: { 200: Type.Array(DeviceSchema), ...resultErrors(401, 403, 404) },
@@ -25,6 +26,7 @@ export function registerDeviceRoutes(app: ApiInstance, { pbx }: CallControlConte
     {
       schema: {
         ...CALL_CONTROL_DOC,
+        operationId: 'getDevice',
         summary: 'One device of a DN',
         description: 'The device id matches raw (sip:101@10.0.0.21:5060) or percent-encoded.',
         params: DeviceParams,

@@ -44,6 +44,7 @@ export function registerDnRoutes(app: ApiInstance, { pbx }: CallControlContext):
   };
   const listSchema = {
     ...CALL_CONTROL_DOC,
+    operationId: 'listDns',
     summary: 'List the DNs this application sees',
     description: "The application's route point first, then its monitored DNs in configured order, each with its devices and participants.",
     response: { 200: Type.Array(DnInfoSchema), ...resultErrors(401, 403) },
@@ -57,6 +58,7 @@ export function registerDnRoutes(app: ApiInstance, { pbx }: CallControlContext):
     {
       schema: {
         ...CALL_CONTROL_DOC,
+        operationId: 'getDn',
         summary: 'One DN with its devices and participants',
         params: DnParams,
         response: { 200: DnInfoSchema, ...resultErrors(401, 403, 404) },

@@ -27,6 +27,7 @@ export function registerMakeCallRoutes(app: ApiInstance, context: CallControlCon
       preValidation,
       schema: {
         ...CALL_CONTROL_DOC,
+        operationId: 'makeCall',
         summary: 'Place a call from a DN',
         description:
           'With exactly one device, behaves as the device form (200 with the originating participant). Otherwise every device rings, ' +
@@ -49,6 +50,7 @@ export function registerMakeCallRoutes(app: ApiInstance, context: CallControlCon
       preValidation,
       schema: {
         ...CALL_CONTROL_DOC,
+        operationId: 'makeCallFromDevice',
         summary: 'Place a call from one device',
         description:
           'The response names the originating participant: Dialing when the device goes off-hook by itself (direct control, route point, IVR, queue), ' +

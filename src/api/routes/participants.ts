@@ -8,6 +8,7 @@ import { CALL_CONTROL_DOC, type ApiInstance, type CallControlContext } from '../
 import { parseAction, parseParticipantId } from '../ids.js';
 import { replyWithOperation } from '../outcome.js';
 import { ActionBody, ActionParams, DnParams, ParticipantParams, ParticipantSchema, ResultSchema, resultErrors, type ActionBodyType } from '../schemas.js';
+import { BODY_OPTIONAL } from '../openapi.js';
 import { wireParticipant } from '../wire.js';
 
 type BodyField = keyof ActionBodyType;
@@ -42,6 +43,7 @@ export function registerParticipantRoutes(app: ApiInstance, context: CallControl
     {
       schema: {
         ...CALL_CONTROL_DOC,
+        operationId: 'listParticipants',
         summary: 'The participants of a DN',
         params: DnParams,
         response: { 200: Type.Array(ParticipantSchema), ...resultErrors(401, 403, 404) },
@@ -55,6 +57,7 @@ export function registerParticipantRoutes(app: ApiInstance, context: CallControl
     {
       schema: {
         ...CALL_CONTROL_DOC,
+        operationId: 'getParticipant',
         summary: 'One participant of a DN',
         description: 'A participant that left, one of another DN, or an id that is not a decimal int32: 404.',
         params: ParticipantParams,
@@ -76,7 +79,10 @@ export function registerParticipantRoutes(app: ApiInstance, context: CallControl
       },
       schema: {
         ...CALL_CONTROL_DOC,
+        operationId: 'participantAction',
         summary: 'Act on a participant',
+        // drop and answer read no body: a client may send none.
+        [BODY_OPTIONAL]: true,
         description:
           'drop (any state), answer (Ringing; direct control or route point), divert (Ringing), routeto (Ringing or Connected), ' +
           'transferto (Connected), attach_participant_data, attach_party_data. routeto and transferto wait up to `timeout` seconds ' +

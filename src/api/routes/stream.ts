@@ -118,6 +118,7 @@ export async function streamRoutes(app: ApiInstance, context: CallControlContext
       exposeHeadRoute: false,
       schema: {
         ...CALL_CONTROL_DOC,
+        operationId: 'readParticipantStream',
         summary: 'Listen to a participant: what reaches it from the rest of the call',
         description:
           `${PCM_TEXT} A chunked response carrying, in real time, the audio this participant hears, until it leaves (then the response ends). ` +
@@ -157,6 +158,7 @@ export async function streamRoutes(app: ApiInstance, context: CallControlContext
     {
       schema: {
         ...CALL_CONTROL_DOC,
+        operationId: 'writeParticipantStream',
         summary: 'Speak as a participant: audio it sends to the rest of the call',
         description:
           `${PCM_TEXT} Chunked or fixed-length upload (Content-Type application/octet-stream; the bytes are never parsed, so a WAV header plays as a click). ` +

@@ -4,7 +4,7 @@ import formbody from '@fastify/formbody';
 import multipart, { type MultipartFile } from '@fastify/multipart';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { MAX_CLIENT_ID_CHARS, MAX_TOKEN_FIELD_BYTES, MAX_TOKEN_FORM_FIELDS } from '../../limits.js';
-import type { FailureLimiter } from '../auth/failure-limiter.js';
+import type { FailureLimiter } from '../../guard/failure-limiter.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { ApiInstance } from '../context.js';
 import { OAuthError, resolveOAuthError } from '../oauth-errors.js';
@@ -101,7 +101,10 @@ export async function tokenRoutes(app: ApiInstance, { tokens, limiter }: TokenRo
       },
       schema: {
         tags: ['Authentication'],
+        operationId: 'requestToken',
         summary: 'Get an access token (OAuth2 client credentials)',
+        // The token request is how a client authenticates: no bearer scheme applies to it.
+        security: [],
         description:
           'client_id and client_secret as form fields (urlencoded or multipart) or in an HTTP Basic Authorization header; grant_type=client_credentials. ' +
           'expires_in is always 60 as on live 3CX servers; the JWT exp claim carries the real lifetime. ' +
@@ -123,17 +126,22 @@ export async function tokenRoutes(app: ApiInstance, { tokens, limiter }: TokenRo
       // An id this long is never configured: refuse it without remembering it, so it cannot fill the failure records.
       if (clientId.length > MAX_CLIENT_ID_CHARS) throw new OAuthError('invalid_client', 'unknown client or wrong secret', challenge);
 
-      const retryAfterMs = limiter.retryAfterMs(clientId);
+      // One window per principal: every spelling that names a configured client (raw or form-decoded) counts
+      // against that client; unknown ids are counted apart (decoded), so they can never push a real client out.
+      const configured = given.clientIds.map((id) => tokens.application(id)).find((app) => app !== undefined);
+      const key = configured?.clientId ?? given.clientIds.at(-1) ?? clientId;
+      const known = configured !== undefined;
+      const retryAfterMs = limiter.retryAfterMs(key, known);
       if (retryAfterMs > 0) {
         const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
         throw new OAuthError('slow_down', `too many failed attempts for client '${clientId}': try again in ${seconds} s`, { 'Retry-After': String(seconds) });
       }
       const application = given.clientIds.flatMap((id) => given.secrets.map((secret) => tokens.authenticate(id, secret))).find((app) => app !== undefined);
       if (!application) {
-        limiter.recordFailure(clientId);
+        limiter.recordFailure(key, known);
         throw new OAuthError('invalid_client', 'unknown client or wrong secret', challenge);
       }
-      limiter.reset(clientId);
+      limiter.reset(key, known);
       const accessToken = await tokens.issue(application);
       reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
       return { token_type: 'Bearer', expires_in: REPORTED_EXPIRES_IN_SECONDS, access_token: accessToken, refresh_token: null };

@@ -47,6 +47,12 @@ export interface HubOptions {
 
 /** WebSocket close code used for a client that stopped reading (1008: policy violation). */
 export const CLOSE_SLOW_CONSUMER = 1008;
+/**
+ * WebSocket close code when no sequence number may be given (the persisted mark cannot be written): 1011, a server
+ * condition. Frames are never numbered past the mark, so the sockets are closed rather than fed unnumbered frames or
+ * numbers a restart could repeat; a client reconnects and reads the state again, as after any reconnect.
+ */
+export const CLOSE_NUMBERING_UNAVAILABLE = 1011;
 
 /** A frame as the hub produced it for an event, with the DN it concerns (for monitors such as the web console). */
 export interface MonitoredFrame {
@@ -98,9 +104,15 @@ export class EventHub {
     this.unsubscribe = pbx.subscribe((event) => this.onEvent(event));
   }
 
-  private nextSequence(): number {
-    this.lastSequence = this.sequence.next();
-    return this.lastSequence;
+  /** The next number, or undefined (every connection then closed with 1011) when none may be given. */
+  private nextSequence(): number | undefined {
+    const next = this.sequence.next();
+    if (next === undefined) {
+      this.closeAll(CLOSE_NUMBERING_UNAVAILABLE, 'event numbering is unavailable: the server cannot write its data folder');
+      return undefined;
+    }
+    this.lastSequence = next;
+    return next;
   }
 
   add(app: ApplicationConfig, socket: EventSocket, token: string): Connection {
@@ -118,7 +130,8 @@ export class EventHub {
 
   /** Sends a frame to one connection (a Response to a socket request); it takes the next sequence number. */
   sendTo(connection: Connection, eventType: EventTypeNumber, entity: string, attachedData: unknown): void {
-    this.deliver(connection, encodeFrame(this.nextSequence(), eventType, entity, attachedData));
+    const sequence = this.nextSequence();
+    if (sequence !== undefined) this.deliver(connection, encodeFrame(sequence, eventType, entity, attachedData));
   }
 
   get connectionCount(): number {
@@ -159,6 +172,10 @@ export class EventHub {
   close(code: number, reason: string): void {
     this.flush();
     this.unsubscribe();
+    this.closeAll(code, reason);
+  }
+
+  private closeAll(code: number, reason: string): void {
     for (const connection of this.connections) {
       connection.closed = true;
       connection.socket.close(code, reason);
@@ -174,12 +191,18 @@ export class EventHub {
     let bytes: Buffer | undefined; // the text as UTF-8, encoded once for every connection
     for (const connection of this.connections) {
       if (!connection.dns.has(wire.dn)) continue;
-      text ??= encodeFrame(this.nextSequence(), wire.eventType, wire.entity, wire.attachedData);
+      if (text === undefined) {
+        const sequence = this.nextSequence();
+        if (sequence === undefined) return; // every connection was closed
+        text = encodeFrame(sequence, wire.eventType, wire.entity, wire.attachedData);
+      }
       if (this.wireSockets.has(connection)) bytes ??= Buffer.from(text);
       this.deliver(connection, text, bytes);
     }
     if (this.monitors.size === 0) return;
-    const frame: MonitoredFrame = { sequence: text === undefined ? this.nextSequence() : this.lastSequence, ...wire };
+    const sequence = text === undefined ? this.nextSequence() : this.lastSequence;
+    if (sequence === undefined) return;
+    const frame: MonitoredFrame = { sequence, ...wire };
     for (const listener of this.monitors) listener(frame);
   }
 

@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { MAX_WS_INFLIGHT_REQUESTS } from '../../limits.js';
 import { applicationOf, CALL_CONTROL_DOC, type ApiInstance } from '../context.js';
+import { isSocketActionPath } from './action-path.js';
 import { EventType } from './frames.js';
 import type { Connection, EventHub } from './hub.js';
 import type { Liveness } from './liveness.js';
@@ -53,6 +54,7 @@ export function registerEventSocketRoute(app: ApiInstance, context: EventSocketC
       websocket: true,
       schema: {
         ...CALL_CONTROL_DOC,
+        operationId: 'openEventSocket',
         summary: 'The event socket (WebSocket upgrade)',
         description:
           'Frames {"sequence":N,"event":{"event_type":T,"entity":P,"attached_data":X}}: 0 Upsert, 1 Remove, 2 DTMFstring, 3 PromptPlaybackFinished, 4 Response. ' +
@@ -69,6 +71,12 @@ export function registerEventSocketRoute(app: ApiInstance, context: EventSocketC
         if (parsed.kind === 'ignore') return;
         if (parsed.kind === 'invalid') {
           answer(connection, parsed.requestId, parsed.path, 400, { error: 'MalformedRequest', message: parsed.message });
+          return;
+        }
+        // The dispatch below goes through a URL parser that resolves dot segments: only the exact shapes may pass.
+        if (!isSocketActionPath(parsed.request.path)) {
+          const message = `Path '${parsed.request.path.slice(0, 200)}' is not a makecall or participant action path under /callcontrol`;
+          answer(connection, parsed.request.requestId, parsed.request.path, 400, { error: 'MalformedRequest', message });
           return;
         }
         if (inflight >= MAX_WS_INFLIGHT_REQUESTS) {

@@ -1,16 +1,19 @@
 // `switchboard events`: tails the application's event socket, one readable line (or raw JSON) per frame.
 
+import { rmSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { CallControlError } from '../../client/errors.js';
 import { parseEntity } from '../../client/entities.js';
 import { EventType, type EventFrame } from '../../client/events.js';
 import type { CallControlClient } from '../../client/call-control.js';
 import type { Participant } from '../../client/types.js';
 import { describeFrame, describeParticipant } from '../format.js';
-import { callControlClient, parseCommand, parseCount } from '../options.js';
+import { callControlClient, parseCommand, parseCount, stringFlag } from '../options.js';
 
-export const EVENTS_USAGE = `Usage: switchboard events [--json] [--count N]
+export const EVENTS_USAGE = `Usage: switchboard events [--json] [--count N] [--ready-file PATH]
   One line per frame (#sequence type entity, and for a participant Upsert its status as re-read);
-  --json prints each frame as received. Runs until Ctrl+C, or until N frames have arrived.`;
+  --json prints each frame as received. Runs until Ctrl+C, or until N frames have arrived.
+  --ready-file PATH is written once the socket is open (\`switchboard wait --file PATH\` waits for it).`;
 
 // The participant an Upsert names, re-read as 3CX clients do; a short note when it cannot be.
 async function upsertDetail(client: CallControlClient, frame: EventFrame): Promise<string | undefined> {
@@ -24,7 +27,8 @@ async function upsertDetail(client: CallControlClient, frame: EventFrame): Promi
 }
 
 export async function events(argv: string[]): Promise<number> {
-  const { values, settings } = parseCommand(argv, { count: { type: 'string' } }, []);
+  const { values, settings } = parseCommand(argv, { count: { type: 'string' }, 'ready-file': { type: 'string' } }, []);
+  const readyFile = stringFlag(values, 'ready-file');
   const count = values.count === undefined ? Number.POSITIVE_INFINITY : parseCount(String(values.count), '--count', 1, 1_000_000);
   const client = callControlClient(settings);
   const stop = new AbortController();
@@ -54,6 +58,7 @@ export async function events(argv: string[]): Promise<number> {
     }
     // stderr, so that --json output stays one frame per line; tests wait for it before causing events.
     console.error(`Listening for events on ${client.baseUrl.replace(/^http/, 'ws')}/callcontrol/ws${Number.isFinite(count) ? ` until ${count} frames arrive` : ''} (Ctrl+C to stop)`);
+    if (readyFile !== undefined) writeFileSync(resolve(readyFile), `${client.baseUrl}\n`);
     let received = 0;
     for await (const frame of stream) {
       console.log(settings.json ? JSON.stringify(frame) : describeFrame(frame, await upsertDetail(client, frame)));
@@ -61,6 +66,7 @@ export async function events(argv: string[]): Promise<number> {
     }
     return 0;
   } finally {
+    if (readyFile !== undefined) rmSync(resolve(readyFile), { force: true }); // a later wait must not find it
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

@@ -1,7 +1,36 @@
 // `switchboard serve`: runs the server on a configuration file or the embedded demo PBX until SIGINT or SIGTERM.
 
+import { rmSync, writeFileSync } from 'node:fs';
 import { startServer, type RunningServer, type RunningSip } from '../../server.js';
-import { resolveServeSettings } from '../settings.js';
+import { resolveServeSettings, type ServeSettings } from '../settings.js';
+
+/**
+ * The start banner. It goes to standard error, the terminal's stream, never to standard output where the JSON logs
+ * go (log collectors keep those). Secrets are printed only when they were made up at this start: a secret given in
+ * the environment or the configuration is named by where it came from, never echoed.
+ */
+export function banner(settings: ServeSettings, server: Pick<RunningServer, 'url' | 'secureUrl' | 'caFile' | 'port' | 'adminKey'> & { sip?: RunningSip | null }): string {
+  const lines = [
+    `Switchboard: 3CX Call Control API on ${settings.source}`,
+    `  URL:          ${server.url}${settings.host !== '127.0.0.1' ? `  (listening on ${settings.host}:${server.port})` : ''}`,
+  ];
+  if (server.sip) lines.push(...sipLines(server.sip, settings));
+  if (server.secureUrl) lines.push(`  HTTPS:        ${server.secureUrl}  (same port; wss:// works too)`);
+  if (server.caFile) lines.push(`  Trust:        NODE_EXTRA_CA_CERTS=${server.caFile}`);
+  for (const application of settings.config.applications) {
+    let secret = '';
+    if (settings.demoSecret !== null) secret = settings.demoSecretGenerated ? `  client_secret: ${settings.demoSecret}` : '  client_secret: from SWITCHBOARD_DEMO_SECRET';
+    lines.push(`  Application:  client_id: ${application.clientId}${secret}  (monitors ${application.monitor.join(', ') || 'nothing else'})`);
+  }
+  if (settings.config.server.sim.enabled) {
+    const generated = settings.adminKeySource === 'generated';
+    lines.push(`  Admin key:    ${generated ? server.adminKey : `from ${settings.adminKeySource === 'configuration' ? 'server.sim.adminKey' : 'SWITCHBOARD_ADMIN_KEY'}`}  (for /sim)`);
+    lines.push(`  Console:      ${server.url}/console/${generated ? `#key=${encodeURIComponent(server.adminKey)}` : '  (asks for the admin key)'}`);
+  }
+  if (settings.fakeClock) lines.push('  Clock:        fake (moves only on POST /sim/clock/advance)');
+  lines.push('Press Ctrl+C to stop.');
+  return lines.join('\n');
+}
 
 export async function serve(argv: string[]): Promise<void> {
   const settings = resolveServeSettings(argv, process.env);
@@ -12,7 +41,8 @@ export async function serve(argv: string[]): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`\n${signal}: stopping`);
+    console.error(`\n${signal}: stopping`);
+    if (settings.readyFile !== undefined) rmSync(settings.readyFile, { force: true });
     (running.server ? running.server.close() : Promise.resolve()).then(
       () => process.exit(0),
       (error: unknown) => {
@@ -30,30 +60,20 @@ export async function serve(argv: string[]): Promise<void> {
     await server.close(); // a signal arrived while starting
     return;
   }
-  const lines = [
-    `Switchboard: 3CX Call Control API on ${settings.source}`,
-    `  URL:          ${server.url}${settings.host !== '127.0.0.1' ? `  (listening on ${settings.host}:${server.port})` : ''}`,
-  ];
-  if (server.sip) lines.push(...sipLines(server.sip, settings.demoSipPassword));
-  if (server.secureUrl) lines.push(`  HTTPS:        ${server.secureUrl}  (same port; wss:// works too)`);
-  if (server.caFile) lines.push(`  Trust:        NODE_EXTRA_CA_CERTS=${server.caFile}`);
-  for (const application of settings.config.applications) {
-    const secret = settings.demoSecret !== null ? `  client_secret: ${settings.demoSecret}` : '';
-    lines.push(`  Application:  client_id: ${application.clientId}${secret}  (monitors ${application.monitor.join(', ') || 'nothing else'})`);
-  }
-  if (settings.config.server.sim.enabled) lines.push(`  Admin key:    ${server.adminKey}  (for /sim)`);
-  if (settings.config.server.sim.enabled) lines.push(`  Console:      ${server.url}/console/#key=${encodeURIComponent(server.adminKey)}`);
-  if (settings.fakeClock) lines.push('  Clock:        fake (moves only on POST /sim/clock/advance)');
-  lines.push('Press Ctrl+C to stop.');
-  console.log(lines.join('\n'));
+  console.error(banner(settings, server));
+  // After the banner: whoever waits for the file finds the banner printed and the server listening.
+  if (settings.readyFile !== undefined) writeFileSync(settings.readyFile, `${server.url}\n`);
 }
 
 /** `SIP:  udp+tcp HOST:PORT`, and how to register a softphone when the password is the demo's (a configured one is never printed). */
-function sipLines(sip: RunningSip, demoSipPassword: string | null): string[] {
+function sipLines(sip: RunningSip, settings: ServeSettings): string[] {
   const host = sip.host === '0.0.0.0' ? '127.0.0.1' : sip.host === '::' ? '[::1]' : sip.host.includes(':') ? `[${sip.host}]` : sip.host;
   const port = sip.udpPort ?? sip.tcpPort;
   const transports = [sip.udpPort !== null ? 'udp' : '', sip.tcpPort !== null ? 'tcp' : ''].filter(Boolean).join('+');
   const lines = [`  SIP:          ${transports} ${host}:${port}`];
-  if (demoSipPassword !== null) lines.push(`  Softphone:    register sip:100@${host}:${port} (or 101-103), auth id = the extension, password: ${demoSipPassword}`);
+  if (settings.demoSipPassword !== null) {
+    const password = settings.demoSipPasswordGenerated ? settings.demoSipPassword : 'from SWITCHBOARD_DEMO_SIP_PASSWORD';
+    lines.push(`  Softphone:    register sip:100@${host}:${port} (or 101-103), auth id = the extension, password: ${password}`);
+  }
   return lines;
 }

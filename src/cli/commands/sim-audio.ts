@@ -44,6 +44,7 @@ async function soundOf(file: string | undefined, values: ParsedCommand['values']
     const sound = { tone: frequencies(tone, '--tone'), ms: parseNumber(ms, '--ms'), ...(level === undefined ? {} : { levelDbm0: parseNumber(level, '--level') }) };
     return { sound, name: `a ${tone.split(',').join(' + ')} Hz tone` };
   }
+  if (dtmf !== undefined && !/^[0-9*#A-Da-d]{1,64}$/.test(dtmf)) throw new UsageError(`--dtmf takes keys of a phone: 0-9, *, # or A-D, at most 64 of them; got '${dtmf}'`);
   if (dtmf !== undefined) return { sound: { dtmf }, name: `the keys ${dtmf} as tones` };
   const bytes = await readInput(file!);
   return { sound: values.raw ? { pcm: bytes } : { wav: bytes }, name: file === '-' ? 'stdin' : file! };

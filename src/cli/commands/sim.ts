@@ -1,6 +1,8 @@
 // The /sim commands: `call`, `answer`, `hangup`, `dtmf` play the people in the call; `state` shows the simulated world.
 
 import type { SimState } from '../../client/sim.js';
+import { MAX_DTMF_DIGITS } from '../../limits.js';
+import { UsageError } from '../settings.js';
 import { describeBehaviour, describeParty, table } from '../format.js';
 import { parseCommand, parseCount, parseId, simClient, stringFlag } from '../options.js';
 
@@ -37,10 +39,14 @@ function partyAction(action: 'answer' | 'hangup') {
 export const answer = partyAction('answer');
 export const hangup = partyAction('hangup');
 
+/** What a phone's keypad sends (the server checks the same). */
+const DIGITS = new RegExp(`^[0-9*#A-D]{1,${MAX_DTMF_DIGITS}}$`);
+
 export async function dtmf(argv: string[]): Promise<number> {
   const { values, positionals, settings } = parseCommand(argv, { interval: { type: 'string' } }, ['PARTY', 'DIGITS']);
   const id = parseId(positionals[0]!, 'PARTY');
   const digits = positionals[1]!;
+  if (!DIGITS.test(digits)) throw new UsageError(`DIGITS are keys of a phone: 0-9, *, # or A-D, at most ${MAX_DTMF_DIGITS} of them; got '${digits}'`);
   const intervalMs = values.interval === undefined ? undefined : parseCount(String(values.interval), '--interval', 0, 10_000);
   const result = await simClient(settings).dtmf(id, digits, intervalMs === undefined ? {} : { intervalMs });
   console.log(settings.json ? JSON.stringify(result) : `party ${id} pressed ${digits}${intervalMs ? ` (one key every ${intervalMs} ms)` : ''}`);

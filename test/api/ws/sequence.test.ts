@@ -15,7 +15,11 @@ function tempDir(t: TestContext): string {
 }
 
 function take(source: PersistentSequence, count: number): number[] {
-  return Array.from({ length: count }, () => source.next());
+  return Array.from({ length: count }, () => {
+    const next = source.next();
+    assert.ok(next !== undefined, 'a number was refused');
+    return next;
+  });
 }
 
 describe('PersistentSequence', () => {
@@ -41,7 +45,7 @@ describe('PersistentSequence', () => {
     assert.equal(used.at(-1), SEQUENCE_RESERVE + 3);
     const mark = Number(readFileSync(join(dir, SEQUENCE_FILE), 'utf8'));
     assert.equal(mark, 2 * SEQUENCE_RESERVE);
-    assert.ok(PersistentSequence.open(dir).next() > used.at(-1)!);
+    assert.ok(PersistentSequence.open(dir).next()! > used.at(-1)!);
   });
 
   test('a file that does not hold a mark is refused with what to do, never silently reset', (t) => {
