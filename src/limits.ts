@@ -153,3 +153,10 @@ export const SIM_RECENT_REMOVALS = 500;
 export const LIVE_MAX_BUFFERED_BYTES = 1024 * 1024;
 /** Consoles connected at once. */
 export const MAX_LIVE_SOCKETS = 16;
+
+/** SIP registrar: failed digest authentications a source address may make within the window before it is banned. */
+export const SIP_MAX_AUTH_FAILURES = 20;
+/** The window those failures are counted in, in seconds. */
+export const SIP_AUTH_FAILURE_WINDOW_SECONDS = 600;
+/** Most source addresses whose failures are tracked at once; the least recently failing is forgotten beyond it. */
+export const MAX_SIP_BAN_ENTRIES = 10_000;

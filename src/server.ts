@@ -10,6 +10,8 @@ import { ManualClock, SystemClock, type Clock } from './core/clock.js';
 import type { Pbx } from './core/pbx.js';
 import { END_CALLS_SLICE_CALLS } from './limits.js';
 import { createSimulatedPbx, type SimulatedPbx } from './endpoints/directory.js';
+import { SipServer } from './endpoints/sip/sip-server.js';
+import { SipDeviceEndpoint } from './endpoints/sip/sip-device.js';
 
 export interface ServerOptions {
   config: PbxConfig;
@@ -24,6 +26,20 @@ export interface ServerOptions {
   log?: LogOptions;
   /** Time for network liveness (event socket pings); real time unless a test drives it. */
   networkClock?: Clock;
+  /**
+   * Start the SIP server (when config.server.sip.enabled), optionally on another host/port (0: a free port).
+   * Absent: no SIP, so servers started side by side (tests) never fight over 5060; `serve` always asks for it.
+   */
+  sip?: { host?: string; port?: number };
+}
+
+/** Where the SIP server listens. */
+export interface RunningSip {
+  host: string;
+  /** The bound ports (UDP and TCP share one number when both run). */
+  udpPort: number | null;
+  tcpPort: number | null;
+  server: SipServer;
 }
 
 export interface RunningServer {
@@ -40,6 +56,8 @@ export interface RunningServer {
   pbx: Pbx;
   sim: SimulatedPbx;
   app: FastifyInstance;
+  /** The SIP server, or null when it was not asked for or is disabled. */
+  sip: RunningSip | null;
   /** Ends every call, stops listening and closes connections. */
   close(): Promise<void>;
 }
@@ -49,7 +67,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const clock: Clock = options.fakeClock ? new ManualClock(Date.now()) : new SystemClock();
   const sim = createSimulatedPbx(config, clock);
   const adminKey = options.adminKey ?? randomBytes(18).toString('base64url');
-  const app = await buildApp({ pbx: sim.pbx, config, clock, dataDir: config.server.dataDir, log: options.log, sim: { sim, adminKey }, networkClock: options.networkClock });
+  const sipServer = options.sip && config.server.sip.enabled ? createSipServer(sim, config, clock, options) : null;
+  const app = await buildApp({ pbx: sim.pbx, config, clock, dataDir: config.server.dataDir, log: options.log, sim: { sim, adminKey }, networkClock: options.networkClock, ...(sipServer ? { sip: sipServer } : {}) });
+  sipServer?.attachLog(app.log);
   const host = options.host ?? config.server.host;
   const port = options.port ?? config.server.port;
   const tls = config.server.tls.enabled ? await loadTlsMaterial(config.server.tls, config.server.dataDir) : null;
@@ -59,6 +79,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   } catch (error) {
     await app.close();
     throw error;
+  }
+  let sip: RunningSip | null = null;
+  if (sipServer) {
+    try {
+      const ports = await sipServer.start();
+      sip = { host: options.sip?.host ?? config.server.sip.host, udpPort: ports.udp ?? null, tcpPort: ports.tcp ?? null, server: sipServer };
+    } catch (error) {
+      await app.close();
+      await listener.close();
+      throw error;
+    }
   }
   const boundPort = listener.address().port;
   const clientHost = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
@@ -74,13 +105,31 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     pbx: sim.pbx,
     sim,
     app,
+    sip,
     async close() {
       if (closed) return;
       closed = true;
+      await sipServer?.stop();
       // In slices: the Remove frames of thousands of calls go out, and the event loop keeps turning, while they end.
       await sim.pbx.endAllCallsInSlices(END_CALLS_SLICE_CALLS, () => new Promise<void>((resolve) => setImmediate(resolve)));
       await app.close();
       await listener.close();
     },
   };
+}
+
+/** The SIP server over the simulated PBX: SIP-registered phones get an endpoint that refuses calls (not carried yet). */
+function createSipServer(sim: SimulatedPbx, config: PbxConfig, clock: Clock, options: ServerOptions): SipServer {
+  const server = new SipServer({
+    pbx: sim.pbx,
+    config,
+    clock,
+    networkClock: options.networkClock ?? new SystemClock(),
+    dataDir: config.server.dataDir,
+    ...(options.sip?.host === undefined ? {} : { host: options.sip.host }),
+    ...(options.sip?.port === undefined ? {} : { port: options.sip.port }),
+  });
+  const refuse = new SipDeviceEndpoint((offer) => server.logRefusedOffer(offer.dn, offer.deviceId));
+  sim.endpoints.setDeviceOverride((dn, deviceId) => (server.isSipDevice(dn, deviceId) ? refuse : undefined));
+  return server;
 }

@@ -32,6 +32,7 @@ import { loadOrCreateSigningKey } from './auth/signing-key.js';
 import { TokenService } from './auth/tokens.js';
 import { ApiError, ApiErrorCodes, resolveError } from './errors.js';
 import { Metrics } from './metrics.js';
+import type { SipStatus } from './sip-status.js';
 import { asyncApiDocument } from './asyncapi.js';
 import { finishOpenApiDocument, HEALTH_DOC, OPENAPI_FRAME } from './openapi.js';
 import { logCallLifecycle, observeRequests, requestId } from './observe.js';
@@ -61,6 +62,8 @@ export interface AppOptions {
   sim?: { sim: SimulatedPbx; adminKey: string };
   /** Time for network liveness (event socket pings); real time unless a test drives it. */
   networkClock?: Clock;
+  /** The SIP server, when one runs: its counters go to /metrics, its registrations to /sim/sip/registrations. */
+  sip?: SipStatus;
   /** The event sequence; `<dataDir>/event-sequence` when absent (tests pass one they drive). */
   sequence?: PersistentSequence;
 }
@@ -113,7 +116,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     done(null, payload);
   });
   const streams = new StreamQuota(options.streamLimits ?? DEFAULT_STREAM_LIMITS);
-  const metrics = new Metrics({ pbx, hub, streams, sequence });
+  const metrics = new Metrics({ pbx, hub, streams, sequence, ...(options.sip ? { sip: options.sip } : {}) });
   observeRequests(app, metrics);
   if (options.log?.level === 'debug' || options.log?.level === 'trace') {
     const stopLogging = logCallLifecycle(app.log, pbx);
@@ -139,7 +142,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await typed.register(callControlRoutes, { prefix: '/callcontrol', pbx, clock, tokens, shutdown: shutdown.signal, events: { hub, liveness, root: app }, media, streams });
   if (options.sim && config.server.sim.enabled) {
     const sim = options.sim;
-    await typed.register(async (scope) => registerSimRoutes(scope, { sim: sim.sim, clock, config, adminKey: sim.adminKey, media }), { prefix: '/sim' });
+    await typed.register(async (scope) => registerSimRoutes(scope, { sim: sim.sim, clock, config, adminKey: sim.adminKey, media, ...(options.sip ? { sip: options.sip } : {}) }), { prefix: '/sim' });
     await typed.register(async (scope) => registerConsole(scope, { sim: sim.sim, clock, config, adminKey: sim.adminKey, media, hub }));
   }
 

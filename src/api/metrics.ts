@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Pbx } from '../core/pbx.js';
+import type { SipStatus } from './sip-status.js';
 import type { StreamQuota } from './stream-quota.js';
 import type { EventHub } from './ws/hub.js';
 import { METRICS_DOC } from './openapi.js';
@@ -14,6 +15,8 @@ export interface MetricSources {
   hub: EventHub;
   streams: StreamQuota;
   sequence: { health(): SequenceHealth };
+  /** The SIP server, when one runs. */
+  sip?: SipStatus;
 }
 
 /** Request-duration buckets in seconds: sub-millisecond API calls up to long waits (actions wait up to 30 s). */
@@ -97,6 +100,7 @@ export class Metrics {
         this.inc(sources.sequence.health().writeFailures);
       },
     });
+    if (sources.sip) registerSipMetrics(sources.sip, registers);
     this.requests = new Counter({
       name: 'switchboard_http_requests_total',
       help: 'HTTP requests answered, by route pattern and status code.',
@@ -131,6 +135,42 @@ export class Metrics {
     app.get('/metrics', { schema: METRICS_DOC }, async (_request, reply) => {
       const text = await this.registry.metrics();
       return reply.type(this.registry.contentType).send(text);
+    });
+  }
+}
+
+/** SIP counters and gauges, read from the SIP server when Prometheus scrapes. */
+function registerSipMetrics(sip: SipStatus, registers: Registry[]): void {
+  const counters: Array<[string, string, keyof SipStatus['counters']]> = [
+    ['switchboard_sip_transactions_total', 'SIP server transactions started (requests answered, retransmissions not counted).', 'transactions'],
+    ['switchboard_sip_registrations_total', 'SIP bindings added (new registered phones; refreshes not counted).', 'registrations'],
+    ['switchboard_sip_auth_failures_total', 'SIP requests whose digest credentials were wrong (unknown users included).', 'authFailures'],
+    ['switchboard_sip_bans_total', 'Source addresses banned after too many failed authentications.', 'bans'],
+  ];
+  for (const [name, help, key] of counters) {
+    new Counter({
+      name,
+      help,
+      registers,
+      collect() {
+        this.reset();
+        this.inc(sip.counters[key]);
+      },
+    });
+  }
+  const gauges: Array<[string, string, () => number]> = [
+    ['switchboard_sip_live_transactions', 'SIP transactions alive now.', () => sip.liveTransactions],
+    ['switchboard_sip_bindings', 'SIP phones registered now.', () => sip.bindingCount],
+    ['switchboard_sip_banned_sources', 'Source addresses banned now.', () => sip.bannedSources],
+  ];
+  for (const [name, help, read] of gauges) {
+    new Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        this.set(read());
+      },
     });
   }
 }

@@ -6,6 +6,7 @@ import { DNS_USAGE, dns } from './commands/dns.js';
 import { EVENTS_USAGE, events } from './commands/events.js';
 import { ANSWER_USAGE, CALL_USAGE, DTMF_USAGE, HANGUP_USAGE, STATE_USAGE, answer, call, dtmf, hangup, state } from './commands/sim.js';
 import { MEDIA_USAGE, PLAY_USAGE, RECORD_USAGE, media, play, record } from './commands/sim-audio.js';
+import { SIP_USAGE, sip } from './commands/sip.js';
 import { STREAM_USAGE, stream } from './commands/stream.js';
 import { TOKEN_USAGE, token } from './commands/token.js';
 import { WAIT_USAGE, wait } from './commands/wait.js';
@@ -41,6 +42,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   record: { run: record, usage: RECORD_USAGE },
   media: { run: media, usage: MEDIA_USAGE },
   stream: { run: stream, usage: STREAM_USAGE },
+  sip: { run: sip, usage: SIP_USAGE },
   wait: { run: wait, usage: WAIT_USAGE },
 };
 

@@ -12,11 +12,14 @@ import { UsageError } from './usage-error.js';
 export { SERVE_USAGE as USAGE } from './usage.js';
 export { UsageError } from './usage-error.js';
 
-
 export interface ServeSettings {
   config: PbxConfig;
   source: string;
   demoSecret: string | null;
+  /** The SIP password of the demo extensions 100-103 (null with a configuration file). */
+  demoSipPassword: string | null;
+  /** Whether the demo SIP password was made up at start (then it is printed; a given one is not). */
+  demoSipPasswordGenerated: boolean;
   /** Whether the demo secret was made up at start (then it is printed; a given one is not). */
   demoSecretGenerated: boolean;
   host: string;
@@ -39,6 +42,8 @@ export function resolveServeSettings(argv: string[], env: NodeJS.ProcessEnv): Se
       port: { type: 'string' },
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
+      'sip-host': { type: 'string' },
+      'sip-port': { type: 'string' },
       'fake-clock': { type: 'boolean', default: false },
       'ready-file': { type: 'string' },
     },
@@ -48,24 +53,25 @@ export function resolveServeSettings(argv: string[], env: NodeJS.ProcessEnv): Se
   const file = values.config || env.SWITCHBOARD_CONFIG || undefined; // an empty value means unset
   let config: PbxConfig;
   let demoSecret: string | null = null;
+  let demoSipPassword: string | null = null;
   const givenDemoSecret = env.SWITCHBOARD_DEMO_SECRET || undefined; // an empty value means unset
+  const givenSipPassword = env.SWITCHBOARD_DEMO_SIP_PASSWORD || undefined;
   if (file) {
     config = loadConfigFile(file);
   } else {
     if (givenDemoSecret !== undefined) checkSecretVariable('SWITCHBOARD_DEMO_SECRET', givenDemoSecret, CONFIG_LIMITS.minSecretChars);
     demoSecret = givenDemoSecret ?? randomBytes(18).toString('base64url');
-    config = demoConfig({ demoSecret });
+    demoSipPassword = givenSipPassword ?? randomBytes(12).toString('base64url');
+    config = demoConfig({ demoSecret, sipPassword: demoSipPassword });
   }
   const tlsCert = values['tls-cert'];
   const tlsKey = values['tls-key'];
   if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
   if (tlsCert !== undefined && tlsKey !== undefined) config.server.tls = { ...config.server.tls, enabled: true, cert: resolve(tlsCert), key: resolve(tlsKey) };
-  const portText = values.port ?? env.SWITCHBOARD_PORT;
-  let port = config.server.port;
-  if (portText !== undefined) {
-    port = Number(portText);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a whole number from 0 to 65535, got '${portText}'`);
-  }
+  const port = portSetting('--port', values.port ?? env.SWITCHBOARD_PORT, config.server.port);
+  const sipHost = values['sip-host'] ?? (env.SWITCHBOARD_SIP_HOST || undefined);
+  const sipPort = portSetting('--sip-port', values['sip-port'] ?? (env.SWITCHBOARD_SIP_PORT || undefined), config.server.sip.port);
+  config.server.sip = { ...config.server.sip, port: sipPort, ...(sipHost === undefined ? {} : { host: sipHost }) };
   const givenAdminKey = env.SWITCHBOARD_ADMIN_KEY || undefined;
   if (givenAdminKey !== undefined) checkSecretVariable('SWITCHBOARD_ADMIN_KEY', givenAdminKey, CONFIG_LIMITS.minAdminKeyChars);
   const adminKeySource = givenAdminKey !== undefined ? 'SWITCHBOARD_ADMIN_KEY' : config.server.sim.adminKey !== null ? 'configuration' : 'generated';
@@ -74,6 +80,8 @@ export function resolveServeSettings(argv: string[], env: NodeJS.ProcessEnv): Se
     config,
     source: file ?? 'the embedded demo PBX',
     demoSecret,
+    demoSipPassword,
+    demoSipPasswordGenerated: demoSipPassword !== null && givenSipPassword === undefined,
     demoSecretGenerated: demoSecret !== null && givenDemoSecret === undefined,
     adminKeySource,
     host: values.host ?? env.SWITCHBOARD_HOST ?? config.server.host,
@@ -86,3 +94,9 @@ export function resolveServeSettings(argv: string[], env: NodeJS.ProcessEnv): Se
 
 
 
+function portSetting(flag: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const port = Number(text);
+  if (!/^[0-9]+$/.test(text) || port > 65535) throw new UsageError(`${flag} must be a whole number from 0 to 65535, got '${text}'`);
+  return port;
+}

@@ -69,6 +69,17 @@ export interface SimClock {
   fake: boolean;
 }
 
+/** One SIP registration: the device it made (contact = device_id) and where it came from. */
+export interface SipRegistration {
+  extension: string;
+  aor: string;
+  contact: string;
+  userAgent: string;
+  /** `udp:127.0.0.1:5062`: transport, address and port the registration came from. */
+  source: string;
+  expiresInSeconds: number;
+}
+
 export interface SimState {
   clock: SimClock;
   dns: SimDn[];
@@ -218,6 +229,11 @@ export class SimClient {
   /** Everything: DNs with devices and behaviours, calls with their participants, simulated parties, the clock. */
   state(): Promise<SimState> {
     return this.send('GET', '/sim/state');
+  }
+
+  /** The SIP phones registered now (an empty list when the server runs no SIP). */
+  sipRegistrations(): Promise<SipRegistration[]> {
+    return this.send('GET', '/sim/sip/registrations');
   }
 
   /** An external number calls in through the trunk, or an extension's phone dials out. */

@@ -8,10 +8,13 @@ import type { PbxConfig } from './types.js';
  * IVR 801, queue 802, trunk 10000 with three DIDs and a few scripted external numbers.
  * Built from the same file format as a configuration file and validated like one.
  * @param options.demoSecret the secret (client_secret) of the demo application, client id `800`.
- * @throws ConfigError when the secret is not acceptable (8 to 200 characters).
+ * @param options.sipPassword the SIP password of extensions 100-103 (auth id: the extension number); absent: no SIP credentials.
+ * @throws ConfigError when the secret or password is not acceptable (8 to 200 characters).
  */
-export function demoConfig(options: { demoSecret: string }): PbxConfig {
-  return normalizeConfig(demoFile(options.demoSecret), '<demo>', process.cwd());
+export function demoConfig(options: { demoSecret: string; sipPassword?: string }): PbxConfig {
+  const file = demoFile(options.demoSecret);
+  if (options.sipPassword !== undefined) for (const extension of file.extensions ?? []) extension.sip = { password: options.sipPassword };
+  return normalizeConfig(file, '<demo>', process.cwd());
 }
 
 function demoFile(secret: string): PbxConfigFile {

@@ -11,6 +11,7 @@ import { ConfigError, type ConfigProblem } from './errors.js';
 export { ConfigError, type ConfigProblem };
 import { unsafePatternReason } from './safe-pattern.js';
 import { CONFIG_LIMITS } from '../limits.js';
+import { buildExtensionSip, buildSipServer, checkSip } from './sip.js';
 import { BEHAVIOUR_KINDS, EXTERNAL_NUMBER, LOG_LEVELS, PbxConfigFileSchema, QUEUE_STRATEGIES } from './schema.js';
 import type {
   Behaviour,
@@ -433,6 +434,7 @@ function buildServer(server: Fields, baseDir: string): ServerConfig {
       key: filePath(tls['key'], baseDir),
       names: items(tls['names']).map((name) => text(name, '')),
     },
+    sip: buildSipServer(server['sip']),
   };
 }
 
@@ -451,6 +453,7 @@ function buildExtension(item: Fields, path: string, report: Report): ExtensionCo
         behaviour: buildBehaviour(f['behaviour'], child(child(child(path, 'devices'), i), 'behaviour'), d.behaviour, report),
       };
     }),
+    sip: buildExtensionSip(item['sip'], text(item['number'], '')),
   };
 }
 
@@ -615,6 +618,8 @@ function crossCheck(config: PbxConfig, report: Report): void {
       checkDestination(did.destination, `${path}.destination`, dns, report);
     });
   });
+
+  checkSip(config, report);
 
   const externalNumbers = new Map<string, string>();
   config.external.numbers.forEach((rule, i) => {

@@ -1,6 +1,7 @@
 // The configuration file as a user writes it (optional keys, shorthands, numbers for DNs): the schema the loader validates.
 import { Type, type Static, type TSchema } from 'typebox';
 import { CONFIG_LIMITS } from '../limits.js';
+import { SIP_ALGORITHMS, SIP_TRANSPORTS } from './sip.js';
 
 
 /** Extensions, IVRs, queues and trunks: 1-10 digits. */
@@ -86,10 +87,16 @@ const SystemDeviceSchema = strict({
   userAgent: Type.Optional(Identifier),
 });
 
+const ExtensionSipSchema = strict({
+  authId: Type.Optional(Type.Union([Identifier, Type.Integer({ minimum: 0 })], { expected: `a non-empty string (at most ${CONFIG_LIMITS.maxTextChars} characters)` })),
+  password: secret(8),
+});
+
 const ExtensionSchema = strict({
   number: DnNumber,
   name: Type.Optional(Name),
   devices: Type.Optional(Type.Array(DeviceSchema, { maxItems: CONFIG_LIMITS.maxDevicesPerExtension })),
+  sip: Type.Optional(ExtensionSipSchema),
 });
 
 const RoutePointSchema = strict({
@@ -157,6 +164,17 @@ const ServerSchema = strict({
     strict({
       enabled: Type.Optional(Type.Boolean()),
       adminKey: Type.Optional(Type.Union([secret(CONFIG_LIMITS.minAdminKeyChars), Type.Null()], { expected: `a string of ${CONFIG_LIMITS.minAdminKeyChars} to ${CONFIG_LIMITS.maxTextChars} characters, or null`, sensitive: true })),
+    }),
+  ),
+  sip: Type.Optional(
+    strict({
+      enabled: Type.Optional(Type.Boolean()),
+      host: Type.Optional(Identifier),
+      port: Type.Optional(integer(0, 65_535)),
+      transports: Type.Optional(Type.Array(Type.Enum([...SIP_TRANSPORTS]), { minItems: 1, maxItems: 2, expected: 'a list of udp and/or tcp' })),
+      realm: Type.Optional(Identifier),
+      algorithms: Type.Optional(Type.Array(Type.Enum([...SIP_ALGORITHMS]), { minItems: 1, maxItems: 2, expected: 'a list of MD5 and/or SHA-256' })),
+      banSeconds: Type.Optional(integer(1, 86_400, ' (seconds)')),
     }),
   ),
   tls: Type.Optional(

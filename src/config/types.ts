@@ -32,6 +32,32 @@ export interface ExtensionConfig {
   number: string;
   name: string;
   devices: DeviceConfig[];
+  /** SIP credentials for phones registering to this extension; null: no SIP phone can register here. */
+  sip: ExtensionSipConfig | null;
+}
+
+export interface ExtensionSipConfig {
+  /** The digest username a phone presents; defaults to the extension number. */
+  authId: string;
+  password: string;
+}
+
+export type SipTransportName = 'udp' | 'tcp';
+export type SipAlgorithm = 'MD5' | 'SHA-256';
+
+export interface SipConfig {
+  /** false: no SIP listener at all. */
+  enabled: boolean;
+  host: string;
+  /** UDP and TCP share it; 0 picks a free port. */
+  port: number;
+  transports: SipTransportName[];
+  /** The digest realm of challenges. */
+  realm: string;
+  /** Digest algorithms offered, one challenge each, in this order. */
+  algorithms: SipAlgorithm[];
+  /** How long a source address that failed authentication too often is refused, in seconds. */
+  banSeconds: number;
 }
 
 export interface RoutePointConfig {
@@ -148,6 +174,7 @@ export interface ServerConfig {
   logLevel: LogLevel;
   sim: SimConfig;
   tls: TlsConfig;
+  sip: SipConfig;
 }
 
 export interface PbxConfig {

@@ -13,6 +13,8 @@ import { SimulatedParty } from './simulated-party.js';
 /** Finds the endpoint of every device and external number of a configured PBX. */
 export class SimulatedEndpoints implements EndpointDirectory {
   private readonly byDevice = new Map<string, Endpoint>();
+  /** Devices that are not simulated (SIP-registered phones) take their endpoint from here first. */
+  private override: ((dn: string, deviceId: string) => Endpoint | undefined) | undefined;
 
   constructor(
     private readonly pbx: Pbx,
@@ -21,7 +23,14 @@ export class SimulatedEndpoints implements EndpointDirectory {
     readonly behaviours: BehaviourStore,
   ) {}
 
+  /** Lets another kind of device (SIP phones) answer for the devices it knows; the rest stay simulated. */
+  setDeviceOverride(override: (dn: string, deviceId: string) => Endpoint | undefined): void {
+    this.override = override;
+  }
+
   device(dn: string, deviceId: string): Endpoint {
+    const other = this.override?.(dn, deviceId);
+    if (other) return other;
     const key = `${dn}\u0000${deviceId}`;
     let endpoint = this.byDevice.get(key);
     if (!endpoint) {

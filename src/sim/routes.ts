@@ -5,6 +5,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { withDeviceId } from '../api/ids.js';
 import type { ApiInstance } from '../api/context.js';
+import type { SipStatus } from '../api/sip-status.js';
 import type { PbxConfig } from '../config/types.js';
 import { ManualClock, type Clock, type TimerHandle } from '../core/clock.js';
 import { END_CALLS_SLICE_CALLS } from '../limits.js';
@@ -39,6 +40,7 @@ import {
 import { registerSimAudioRoutes } from './audio.js';
 import { registerListenRoute } from './console-listen.js';
 import { RemovalLog } from './removals.js';
+import { registerSipRoutes } from './sip-routes.js';
 import { buildState, partyOf } from './state.js';
 
 /** Lets the event loop turn once (I/O and timers run) before the next slice of work. */
@@ -62,6 +64,8 @@ export interface SimContext {
   adminKey: string;
   /** Audio of the calls: /sim audio, recordings and media behaviours are served when present. */
   media?: MediaEngine;
+  /** The SIP server: GET /sim/sip/registrations lists its registrations (an empty list when SIP is off). */
+  sip?: SipStatus;
 }
 
 /** HTTP status of each core error code on /sim: unknown ids 404, invalid transitions 409, bad input 422, refusals 424. */
@@ -375,6 +379,8 @@ export async function registerSimRoutes(app: ApiInstance, context: SimContext): 
       return { autoAnswer: pbx.isAutoAnswer(request.params.dn) };
     },
   );
+
+  registerSipRoutes(app, context.sip);
 
   app.get('/clock', { schema: { ...SIM_DOC, operationId: 'simGetClock', summary: 'The PBX clock', response: { 200: ClockSchema, ...errors(401) } } }, async () => ({
     now: new Date(clock.now()).toISOString(),

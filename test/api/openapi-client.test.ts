@@ -38,6 +38,7 @@ const CALLS: Record<string, string> = {
   simRegisterDevice: `client.POST('/sim/devices/{dn}', { params: { path: { dn: '100' } }, body: { id: 'sip:100@127.0.0.1:5999' } })`,
   simSetRoutePoint: `client.PUT('/sim/routepoints/{dn}', { params: { path: { dn: '800' } }, body: { autoAnswer: false } })`,
   simGetClock: `client.GET('/sim/clock')`,
+  simListSipRegistrations: `client.GET('/sim/sip/registrations')`,
   simAdvanceClock: `client.POST('/sim/clock/advance', { body: { ms: 1000 } })`,
   simReset: `client.POST('/sim/reset')`,
   simPlayAudio: `client.POST('/sim/parties/{id}/audio', { params: { path: { id: '2' } } })`,

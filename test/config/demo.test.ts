@@ -22,12 +22,14 @@ const EXPECTED_DEMO: PbxConfig = {
     logLevel: 'info',
     sim: { enabled: true, adminKey: null },
     tls: { enabled: true, cert: null, key: null, names: [] },
+    sip: { enabled: true, host: '127.0.0.1', port: 5060, transports: ['udp', 'tcp'], realm: 'switchboard', algorithms: ['MD5', 'SHA-256'], banSeconds: 600 },
   },
   extensions: [
     {
       number: '100',
       name: 'Alice',
       devices: [{ id: 'sip:100@127.0.0.1:5160', userAgent: phone, directControl: true, registered: true, behaviour: { kind: 'answer', afterMs: 1000 } }],
+      sip: null,
     },
     {
       number: '101',
@@ -36,16 +38,19 @@ const EXPECTED_DEMO: PbxConfig = {
         { id: 'sip:101@127.0.0.1:5161', userAgent: 'Switchboard DeskPhone 1.0', directControl: false, registered: true, behaviour: { kind: 'answer', afterMs: 3000 } },
         { id: 'sip:101@127.0.0.1:5261;transport=tcp', userAgent: phone, directControl: true, registered: true, behaviour: { kind: 'manual' } },
       ],
+      sip: null,
     },
     {
       number: '102',
       name: 'Carol',
       devices: [{ id: 'sip:102@127.0.0.1:5162', userAgent: phone, directControl: false, registered: false, behaviour: { kind: 'answer', afterMs: 1000 } }],
+      sip: null,
     },
     {
       number: '103',
       name: 'Dave',
       devices: [{ id: 'sip:103@127.0.0.1:5163', userAgent: phone, directControl: false, registered: true, behaviour: { kind: 'never' } }],
+      sip: null,
     },
   ],
   routePoints: [{ number: '800', name: 'Demo App', autoAnswer: true, device: { id: 'sip:800@127.0.0.1:5070', userAgent: 'Switchboard Route Point' } }],
@@ -99,6 +104,15 @@ const EXPECTED_DEMO: PbxConfig = {
 describe('demoConfig', () => {
   test('is exactly the documented demo PBX: every DN, device, behaviour, DID and external rule', () => {
     assert.deepEqual(demoConfig({ demoSecret: SECRET }), EXPECTED_DEMO);
+  });
+
+  test('with a SIP password, extensions 100-103 take it with their number as auth id; without one none can register', () => {
+    const config = demoConfig({ demoSecret: SECRET, sipPassword: 'demo-sip-password' });
+    assert.deepEqual(
+      config.extensions.map((extension) => [extension.number, extension.sip]),
+      ['100', '101', '102', '103'].map((number) => [number, { authId: number, password: 'demo-sip-password' }]),
+    );
+    assert.ok(demoConfig({ demoSecret: SECRET }).extensions.every((extension) => extension.sip === null));
   });
 
   test('device ids look like real SIP contacts, and at least one carries parameters', () => {

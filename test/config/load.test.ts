@@ -119,6 +119,7 @@ describe('defaults', () => {
         logLevel: 'info',
         sim: { enabled: true, adminKey: null },
         tls: { enabled: true, cert: null, key: null, names: [] },
+        sip: { enabled: true, host: '127.0.0.1', port: 5060, transports: ['udp', 'tcp'], realm: 'switchboard', algorithms: ['MD5', 'SHA-256'], banSeconds: 600 },
       },
       extensions: [],
       routePoints: [],
@@ -148,7 +149,7 @@ external:
       '/base',
     );
     assert.deepEqual(config.extensions, [
-      { number: '100', name: '', devices: [{ id: 'a', userAgent: 'Switchboard SimPhone 1.0', directControl: false, registered: true, behaviour: { kind: 'answer', afterMs: 1000 } }] },
+      { number: '100', name: '', devices: [{ id: 'a', userAgent: 'Switchboard SimPhone 1.0', directControl: false, registered: true, behaviour: { kind: 'answer', afterMs: 1000 } }], sip: null },
     ]);
     assert.deepEqual(config.routePoints, [{ number: 'ai', name: '', autoAnswer: true, device: { id: 'sip:ai@127.0.0.1', userAgent: 'Switchboard Route Point' } }]);
     assert.deepEqual(config.ivrs, [
@@ -298,7 +299,7 @@ queues: [ { number: 802, agents: [100] }
         assert.ok(error instanceof ConfigError);
         assert.deepEqual(error.problems, [
           { file: path, path: '', message: 'YAML syntax error at line 20, column 1: Flow sequence in block collection must be sufficiently indented and end with a ]' },
-          { file: path, path: 'extensions[0].nmae', message: "unknown key 'nmae' (allowed: number, name, devices)" },
+          { file: path, path: 'extensions[0].nmae', message: "unknown key 'nmae' (allowed: number, name, devices, sip)" },
           { file: path, path: 'extensions[0].devices[0].behaviour', message: "must be one of answer, manual, busy, reject, never, unreachable, got 'bussy'" },
           { file: path, path: 'extensions[1].number', message: 'duplicate DN number 100 (also at extensions[0].number)' },
           { file: path, path: 'applications[0].clientId', message: "names extension 100; an application's clientId must be a route point" },
@@ -365,7 +366,7 @@ trunks:
   test('unknown keys are problems at every level, so typos never fall back to defaults', () => {
     assert.deepEqual(problemLines(`extension: []\nserver: { prot: 5001, sim: { adminkey: null } }`), [
       "extension: unknown key 'extension' (allowed: server, extensions, routePoints, ivrs, queues, trunks, applications, external)",
-      "server.prot: unknown key 'prot' (allowed: host, port, dataDir, ringTimeoutSeconds, tokenLifetimeSeconds, oneLiveTokenPerApplication, logLevel, sim, tls)",
+      "server.prot: unknown key 'prot' (allowed: host, port, dataDir, ringTimeoutSeconds, tokenLifetimeSeconds, oneLiveTokenPerApplication, logLevel, sim, sip, tls)",
       "server.sim.adminkey: unknown key 'adminkey' (allowed: enabled, adminKey)",
     ]);
   });

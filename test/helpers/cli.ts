@@ -23,6 +23,10 @@ export const CLEAN_ENV = {
   SWITCHBOARD_CLIENT_SECRET: '',
   SWITCHBOARD_DEMO_SECRET: '',
   SWITCHBOARD_ADMIN_KEY: '',
+  SWITCHBOARD_SIP_HOST: '127.0.0.1',
+  // A free port: servers started side by side must not fight over 5060.
+  SWITCHBOARD_SIP_PORT: '0',
+  SWITCHBOARD_DEMO_SIP_PASSWORD: '',
 };
 
 /** A counting semaphore: the child processes of this test file that may run at once. */

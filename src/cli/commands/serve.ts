@@ -1,7 +1,7 @@
 // `switchboard serve`: runs the server on a configuration file or the embedded demo PBX until SIGINT or SIGTERM.
 
 import { rmSync, writeFileSync } from 'node:fs';
-import { startServer, type RunningServer } from '../../server.js';
+import { startServer, type RunningServer, type RunningSip } from '../../server.js';
 import { resolveServeSettings, type ServeSettings } from '../settings.js';
 
 /**
@@ -9,11 +9,12 @@ import { resolveServeSettings, type ServeSettings } from '../settings.js';
  * go (log collectors keep those). Secrets are printed only when they were made up at this start: a secret given in
  * the environment or the configuration is named by where it came from, never echoed.
  */
-export function banner(settings: ServeSettings, server: Pick<RunningServer, 'url' | 'secureUrl' | 'caFile' | 'port' | 'adminKey'>): string {
+export function banner(settings: ServeSettings, server: Pick<RunningServer, 'url' | 'secureUrl' | 'caFile' | 'port' | 'adminKey'> & { sip?: RunningSip | null }): string {
   const lines = [
     `Switchboard: 3CX Call Control API on ${settings.source}`,
     `  URL:          ${server.url}${settings.host !== '127.0.0.1' ? `  (listening on ${settings.host}:${server.port})` : ''}`,
   ];
+  if (server.sip) lines.push(...sipLines(server.sip, settings));
   if (server.secureUrl) lines.push(`  HTTPS:        ${server.secureUrl}  (same port; wss:// works too)`);
   if (server.caFile) lines.push(`  Trust:        NODE_EXTRA_CA_CERTS=${server.caFile}`);
   for (const application of settings.config.applications) {
@@ -53,7 +54,7 @@ export async function serve(argv: string[]): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
 
-  const server = await startServer({ config: settings.config, host: settings.host, port: settings.port, adminKey: settings.adminKey, fakeClock: settings.fakeClock, log: { level: settings.config.server.logLevel } });
+  const server = await startServer({ config: settings.config, host: settings.host, port: settings.port, adminKey: settings.adminKey, fakeClock: settings.fakeClock, sip: {}, log: { level: settings.config.server.logLevel } });
   running.server = server;
   if (stopping) {
     await server.close(); // a signal arrived while starting
@@ -62,4 +63,17 @@ export async function serve(argv: string[]): Promise<void> {
   console.error(banner(settings, server));
   // After the banner: whoever waits for the file finds the banner printed and the server listening.
   if (settings.readyFile !== undefined) writeFileSync(settings.readyFile, `${server.url}\n`);
+}
+
+/** `SIP:  udp+tcp HOST:PORT`, and how to register a softphone when the password is the demo's (a configured one is never printed). */
+function sipLines(sip: RunningSip, settings: ServeSettings): string[] {
+  const host = sip.host === '0.0.0.0' ? '127.0.0.1' : sip.host === '::' ? '[::1]' : sip.host.includes(':') ? `[${sip.host}]` : sip.host;
+  const port = sip.udpPort ?? sip.tcpPort;
+  const transports = [sip.udpPort !== null ? 'udp' : '', sip.tcpPort !== null ? 'tcp' : ''].filter(Boolean).join('+');
+  const lines = [`  SIP:          ${transports} ${host}:${port}`];
+  if (settings.demoSipPassword !== null) {
+    const password = settings.demoSipPasswordGenerated ? settings.demoSipPassword : 'from SWITCHBOARD_DEMO_SIP_PASSWORD';
+    lines.push(`  Softphone:    register sip:100@${host}:${port} (or 101-103), auth id = the extension, password: ${password}`);
+  }
+  return lines;
 }

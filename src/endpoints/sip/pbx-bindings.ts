@@ -1,0 +1,136 @@
+// The registrar's binding store backed by the PBX: each SIP binding is a device of its extension (Upsert/Remove events), expiring on the clock and kept on disk.
+
+import type { Clock, TimerHandle } from '../../core/clock.js';
+import type { Pbx } from '../../core/pbx.js';
+import type { Binding, BindingStore } from '../../sip/registrar.js';
+import { readBindings, writeBindings, type StoredBinding } from './binding-file.js';
+
+/** Thrown by put when the PBX will not take the contact as a device (too long, or already a configured device's id). */
+export class BindingRefusedError extends Error {
+  override readonly name = 'BindingRefusedError';
+}
+
+export interface PbxBindingStoreOptions {
+  pbx: Pbx;
+  clock: Clock;
+  /** Folder of sip-bindings.json; null: nothing is kept across restarts. */
+  dataDir: string | null;
+  /** The extension an address-of-record belongs to, or undefined when none may register (the user part is the extension number). */
+  extensionOf(aor: string): string | undefined;
+  log(level: 'info' | 'warn', message: string, fields?: Record<string, unknown>): void;
+}
+
+/** Registrations as the PBX sees them: bindings by extension and contact, each with its expiry timer. */
+export class PbxBindingStore implements BindingStore {
+  private readonly bindings = new Map<string, { binding: StoredBinding; timer: TimerHandle }>();
+
+  constructor(private readonly options: PbxBindingStoreOptions) {}
+
+  /** Registers the saved bindings that have not expired and whose extension still takes SIP phones; drops the rest. */
+  load(): void {
+    if (this.options.dataDir === null) return;
+    const now = this.options.clock.now();
+    for (const saved of readBindings(this.options.dataDir, (message) => this.options.log('warn', message))) {
+      if (saved.expiresAtMs <= now || this.options.extensionOf(saved.aor) !== saved.extension) continue;
+      try {
+        this.add(saved);
+      } catch (error) {
+        this.options.log('warn', `saved SIP binding ${saved.contact} of ${saved.extension} not restored: ${(error as Error).message}`);
+      }
+    }
+    this.save();
+  }
+
+  list(aor: string): Binding[] {
+    return [...this.bindings.values()].filter((entry) => entry.binding.aor === aor).map((entry) => withoutExtension(entry.binding));
+  }
+
+  /** Every binding, for the registrations listing. */
+  all(): StoredBinding[] {
+    return [...this.bindings.values()].map((entry) => ({ ...entry.binding }));
+  }
+
+  get size(): number {
+    return this.bindings.size;
+  }
+
+  put(binding: Binding): void {
+    const extension = this.options.extensionOf(binding.aor);
+    if (extension === undefined) throw new BindingRefusedError(`${binding.aor} names no extension that takes SIP phones`);
+    const existing = this.bindings.get(key(binding.aor, binding.contact));
+    if (existing && this.isDevice(extension, binding.contact)) {
+      // A refresh: the device stays as it is (no event); only the expiry moves.
+      this.options.clock.clearTimeout(existing.timer);
+      this.bindings.set(key(binding.aor, binding.contact), { binding: { ...binding, extension }, timer: this.expiryTimer(binding) });
+    } else {
+      if (existing) this.options.clock.clearTimeout(existing.timer);
+      this.bindings.delete(key(binding.aor, binding.contact));
+      this.add({ ...binding, extension });
+    }
+    this.save();
+  }
+
+  remove(aor: string, contact: string): void {
+    const entry = this.bindings.get(key(aor, contact));
+    if (!entry) return;
+    this.drop(entry.binding);
+    this.save();
+  }
+
+  /** Stops the expiry timers (the server is stopping); bindings stay on disk for the next start. */
+  stop(): void {
+    for (const entry of this.bindings.values()) this.options.clock.clearTimeout(entry.timer);
+  }
+
+  private add(binding: StoredBinding): void {
+    if (this.isDevice(binding.extension, binding.contact)) throw new BindingRefusedError(`${binding.contact} is already a device of ${binding.extension}`);
+    try {
+      this.options.pbx.registerDevice(binding.extension, { id: binding.contact, userAgent: binding.userAgent ?? '', directControl: false });
+    } catch (error) {
+      throw new BindingRefusedError((error as Error).message);
+    }
+    this.bindings.set(key(binding.aor, binding.contact), { binding, timer: this.expiryTimer(binding) });
+    this.options.log('info', `SIP phone registered on ${binding.extension}`, { extension: binding.extension, contact: binding.contact, userAgent: binding.userAgent ?? '', source: `${binding.source.host}:${binding.source.port}` });
+  }
+
+  private drop(binding: StoredBinding): void {
+    const entry = this.bindings.get(key(binding.aor, binding.contact));
+    if (entry) this.options.clock.clearTimeout(entry.timer);
+    this.bindings.delete(key(binding.aor, binding.contact));
+    // The device may already be gone (a /sim reset removes devices that are not configured).
+    if (this.isDevice(binding.extension, binding.contact)) this.options.pbx.unregisterDevice(binding.extension, binding.contact);
+    this.options.log('info', `SIP phone unregistered from ${binding.extension}`, { extension: binding.extension, contact: binding.contact });
+  }
+
+  private expiryTimer(binding: Binding): TimerHandle {
+    const delay = Math.max(0, binding.expiresAtMs - this.options.clock.now());
+    return this.options.clock.setTimeout(() => {
+      const entry = this.bindings.get(key(binding.aor, binding.contact));
+      if (!entry || entry.binding.expiresAtMs > this.options.clock.now()) return;
+      this.drop(entry.binding);
+      this.save();
+    }, delay);
+  }
+
+  private isDevice(extension: string, contact: string): boolean {
+    return this.options.pbx.deviceRecords(extension).registered.some((device) => device.id === contact);
+  }
+
+  private save(): void {
+    if (this.options.dataDir === null) return;
+    try {
+      writeBindings(this.options.dataDir, this.all());
+    } catch (error) {
+      this.options.log('warn', `cannot save SIP bindings: ${(error as Error).message}`);
+    }
+  }
+}
+
+function key(aor: string, contact: string): string {
+  return `${aor}\u0000${contact}`;
+}
+
+function withoutExtension(binding: StoredBinding): Binding {
+  const { extension: _extension, ...rest } = binding;
+  return rest;
+}

@@ -1,0 +1,54 @@
+// Tests the SIP keys of the configuration: server.sip defaults and overrides, extensions[].sip credentials, and their problems.
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { ConfigError, parseConfig } from '../../src/config/load.js';
+
+function problems(yaml: string): string[] {
+  try {
+    parseConfig(yaml, 'pbx.yaml', '/base');
+  } catch (error) {
+    assert.ok(error instanceof ConfigError);
+    return error.problems.map((p) => `${p.path}: ${p.message}`);
+  }
+  assert.fail('the configuration was accepted');
+}
+
+describe('server.sip', () => {
+  test('every key can be set; repeated list entries count once', () => {
+    const config = parseConfig(
+      'server:\n  sip: { enabled: false, host: 0.0.0.0, port: 0, transports: [tcp, tcp], realm: office, algorithms: [SHA-256], banSeconds: 60 }\n',
+      'pbx.yaml',
+      '/base',
+    );
+    assert.deepEqual(config.server.sip, { enabled: false, host: '0.0.0.0', port: 0, transports: ['tcp'], realm: 'office', algorithms: ['SHA-256'], banSeconds: 60 });
+  });
+
+  test('bad values are reported at their key', () => {
+    assert.deepEqual(problems('server:\n  sip: { port: 70000, transports: [sctp], algorithms: [], banSeconds: 0 }\n'), [
+      'server.sip.port: must be an integer from 0 to 65535, got 70000',
+      'server.sip.transports[0]: must be one of udp, tcp, got \'sctp\'',
+      'server.sip.algorithms: must be a list of MD5 and/or SHA-256, got a list',
+      'server.sip.banSeconds: must be an integer from 1 to 86400 (seconds), got 0',
+    ]);
+  });
+});
+
+describe('extensions[].sip', () => {
+  test('the auth id defaults to the extension number; extensions without sip have none', () => {
+    const config = parseConfig('extensions:\n  - { number: 100, sip: { password: secret-100 } }\n  - { number: 101, sip: { authId: bob, password: secret-101 } }\n  - { number: 102 }\n', 'pbx.yaml', '/base');
+    assert.deepEqual(
+      config.extensions.map((e) => e.sip),
+      [{ authId: '100', password: 'secret-100' }, { authId: 'bob', password: 'secret-101' }, null],
+    );
+  });
+
+  test('a password is required, at least 8 characters, and never echoed; auth ids are unique', () => {
+    const found = problems('extensions:\n  - { number: 100, sip: { password: short } }\n  - { number: 101, sip: { authId: x } }\n  - { number: 102, sip: { authId: "100", password: long-enough } }\n  - { number: 103, sip: { authId: "100", password: long-enough } }\n');
+    assert.ok(found.includes('extensions[0].sip.password: must be a string of 8 to 200 characters, got 5 characters'), found.join('\n'));
+    assert.ok(found.includes('extensions[1].sip.password: required'), found.join('\n'));
+    // Extension 100's auth id is its number, so another extension cannot take "100".
+    assert.ok(found.includes('extensions[2].sip.authId: duplicate SIP auth id 100 (also at extensions[0].sip.authId)'), found.join('\n'));
+    assert.ok(!found.join('\n').includes('short'), 'the password itself is not in the message');
+  });
+});
