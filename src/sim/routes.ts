@@ -184,6 +184,7 @@ export async function registerSimRoutes(app: ApiInstance, context: SimContext): 
     {
       schema: {
         ...SIM_DOC,
+        operationId: 'simListRemovals',
         summary: 'Participants that left recently, with why (busy, no-answer, hangup, ...), oldest first',
         description: 'The Remove frame of the event socket carries no cause; this list does. Bounded: the most recent removals only.',
         response: { 200: Type.Array(SimRemovalSchema), ...errors(401) },
