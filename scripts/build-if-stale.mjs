@@ -47,7 +47,7 @@ const PARTS = [
   {
     name: 'console',
     output: 'dist/console/index.html',
-    sources: ['web/console', 'src/sim/console-protocol.ts', 'package.json'],
+    sources: ['web/console', 'src/client/live-protocol.ts', 'package.json'],
     build() {
       run('building the web console (vite build)', [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'web/console/vite.config.ts']);
     },

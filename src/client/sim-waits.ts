@@ -1,7 +1,7 @@
 // Waiting for a simulated party to reach a status, or to leave the call, by reading /sim/live (no polling): with timeouts.
 
 import { WebSocket } from 'ws';
-import { LIVE_KEY_PROTOCOL_PREFIX, LIVE_PROTOCOL, type LiveMessage, type LiveParticipant } from '../sim/console-protocol.js';
+import { LIVE_KEY_PROTOCOL_PREFIX, LIVE_PROTOCOL, type LiveMessage, type LiveParticipant } from './live-protocol.js';
 import { DEFAULT_WAIT_TIMEOUT_MS, WaitTimeoutError } from './waits.js';
 
 export interface PartyWaitOptions {

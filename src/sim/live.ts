@@ -20,7 +20,7 @@ import {
   type LiveState,
   type LiveStream,
   type LiveUpdate,
-} from './console-protocol.js';
+} from '../client/live-protocol.js';
 import { buildState } from './state.js';
 
 export interface LiveContext {

@@ -3,6 +3,7 @@
 import { Type } from 'typebox';
 import type { ApiInstance } from '../api/context.js';
 import type { SipStatus } from '../api/sip-status.js';
+import { SimErrorSchema } from './schemas.js';
 
 export const SipRegistrationSchema = Type.Object({
   extension: Type.String(),
@@ -16,7 +17,7 @@ export const SipRegistrationSchema = Type.Object({
 export function registerSipRoutes(app: ApiInstance, sip: SipStatus | undefined): void {
   app.get(
     '/sip/registrations',
-    { schema: { tags: ['Simulation'], security: [{ adminKey: [] }], operationId: 'simListSipRegistrations', summary: 'SIP phones registered now (empty when SIP is off)', response: { 200: Type.Array(SipRegistrationSchema) } } },
+    { schema: { tags: ['Simulation'], security: [{ adminKey: [] }], operationId: 'simListSipRegistrations', summary: 'SIP phones registered now (empty when SIP is off)', response: { 200: Type.Array(SipRegistrationSchema), 401: SimErrorSchema } } },
     async () => sip?.registrations() ?? [],
   );
 }

@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { demoConfig } from '../../src/config/demo.js';
 import { startServer, type RunningServer } from '../../src/server.js';
-import { LIVE_KEY_PROTOCOL_PREFIX, LIVE_PROTOCOL, type LiveMessage, type LiveSnapshot } from '../../src/sim/console-protocol.js';
+import { LIVE_KEY_PROTOCOL_PREFIX, LIVE_PROTOCOL, type LiveMessage, type LiveSnapshot } from '../../src/client/live-protocol.js';
 import { TEST_DEMO_SECRET } from '../helpers/api.js';
 
 const ADMIN_KEY = 'live-feed-test-key';

@@ -1,6 +1,6 @@
 // The behaviour picker shared by phones and external numbers: a kind, and the delay when it answers by itself.
 
-import type { LiveBehaviour } from '../../../src/sim/console-protocol';
+import type { LiveBehaviour } from '../../../src/client/live-protocol';
 import { h } from './dom';
 
 const KINDS: { kind: LiveBehaviour['kind']; label: string }[] = [

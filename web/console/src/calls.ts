@@ -1,6 +1,6 @@
 // The calls: one card per call, a row per participant, and the buttons that play each simulated party.
 
-import type { LiveCall, LiveParticipant, LiveState } from '../../../src/sim/console-protocol';
+import type { LiveCall, LiveParticipant, LiveState } from '../../../src/client/live-protocol';
 import type { Actions } from './actions';
 import { elapsed, h, replaceKeepingFocus } from './dom';
 import type { Listener } from './listen';

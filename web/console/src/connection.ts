@@ -1,6 +1,6 @@
 // The live feed socket (/sim/live): the admin key in a subprotocol, reconnection with backoff, and why it is down.
 
-import { LIVE_CLOSE_TOO_MANY, LIVE_KEY_PROTOCOL_PREFIX, LIVE_PROTOCOL, type LiveMessage } from '../../../src/sim/console-protocol';
+import { LIVE_CLOSE_TOO_MANY, LIVE_KEY_PROTOCOL_PREFIX, LIVE_PROTOCOL, type LiveMessage } from '../../../src/client/live-protocol';
 import { SimError, type SimApi } from './api';
 
 export type ConnectionStatus =

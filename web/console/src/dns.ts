@@ -1,6 +1,6 @@
 // The DNs: kind, name, devices with their behaviour, registration and direct control; route point auto-answer.
 
-import type { LiveDevice, LiveDn, LiveState } from '../../../src/sim/console-protocol';
+import type { LiveDevice, LiveDn, LiveState } from '../../../src/client/live-protocol';
 import type { Actions } from './actions';
 import { behaviourFields, describeBehaviour } from './behaviour';
 import { h, replaceKeepingFocus } from './dom';

@@ -1,6 +1,6 @@
 // The event log: every frame applications see, newest at the bottom, filterable by DN and type.
 
-import type { LiveFrame } from '../../../src/sim/console-protocol';
+import type { LiveFrame } from '../../../src/client/live-protocol';
 import { h, localTime } from './dom';
 
 const TYPE_NAMES: Record<number, string> = { 0: 'Upsert', 1: 'Remove', 2: 'DTMFstring', 3: 'PromptPlaybackFinished', 4: 'Response' };

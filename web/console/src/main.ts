@@ -1,6 +1,6 @@
 // The Switchboard web console: watches the simulated PBX live and drives it through /sim.
 
-import type { LiveMessage, LiveState } from '../../../src/sim/console-protocol';
+import type { LiveMessage, LiveState } from '../../../src/client/live-protocol';
 import type { Actions } from './actions';
 import { SimApi } from './api';
 import { behaviourFields } from './behaviour';

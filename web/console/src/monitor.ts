@@ -1,6 +1,6 @@
 // Audio streams with a level meter each way, and the API applications with their connected event sockets.
 
-import type { LiveApplication, LiveStream } from '../../../src/sim/console-protocol';
+import type { LiveApplication, LiveStream } from '../../../src/client/live-protocol';
 import { h } from './dom';
 
 const SOURCES: Record<LiveStream['source'], string> = { upload: 'application upload', sim: '/sim audio', own: 'its own audio', silence: 'silence' };

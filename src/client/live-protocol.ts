@@ -1,4 +1,4 @@
-// The live feed of the web console (/sim/live): its subprotocols and messages, shared by the server and the console.
+// The live feed of the web console (/sim/live): its subprotocols and messages, shared by the server, the console and the SDK.
 // Dependency-free on purpose: the browser code imports it too.
 
 /** The subprotocol a console asks for first; the server answers with it. */
