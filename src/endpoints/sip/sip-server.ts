@@ -41,6 +41,13 @@ export interface SipServerOptions {
   ban?: FailureBan;
 }
 
+/** Where SIP over TLS listens (0: a free port) and the PEM certificate and key it presents. */
+export interface SipTlsListener {
+  port: number;
+  cert: string;
+  key: string;
+}
+
 /** Counters for /metrics. */
 export interface SipCounters {
   transactions: number;
@@ -63,7 +70,7 @@ export class SipServer {
   readonly counters: SipCounters = { transactions: 0, registrations: 0, authFailures: 0, bans: 0 };
   private readonly store: PbxBindingStore;
   private readonly registrar: Registrar;
-  private readonly transport: SipTransport;
+  private transport: SipTransport | undefined;
   private readonly layer: TransactionLayer;
   private readonly ban: FailureBan;
   private readonly toTag = randomToken();
@@ -97,18 +104,11 @@ export class SipServer {
       },
     });
     this.ban = options.ban ?? new SourceBan({ clock, maxFailures: SIP_MAX_AUTH_FAILURES, windowMs: SIP_AUTH_FAILURE_WINDOW_SECONDS * 1000, banMs: sip.banSeconds * 1000, maxEntries: MAX_SIP_BAN_ENTRIES });
-    this.transport = new SipTransport({
-      host: options.host ?? sip.host,
-      port: options.port ?? sip.port,
-      transports: sip.transports,
-      clock: options.networkClock,
-      onMessage: (msg, source) => this.receive(msg, source),
-      onError: (error, peer) => this.log.debug({ source: describePeer(peer), error: error.message }, 'SIP message refused'),
-    });
     this.layer = new TransactionLayer({
       clock: options.networkClock,
       send: (msg, peer) => {
         this.logMessage('out', msg, peer);
+        if (!this.transport) throw new Error('SIP is not running');
         this.transport.send(msg, peer);
       },
       user: { request: (request, tx, source) => this.request(request, tx, source) },
@@ -120,16 +120,26 @@ export class SipServer {
     this.log = log;
   }
 
-  /** Restores saved bindings, then listens. */
-  async start(): Promise<BoundPorts> {
+  /** Restores saved bindings, then listens: UDP/TCP as configured, and TLS on its own port when `tls` is given. */
+  async start(tls?: SipTlsListener): Promise<BoundPorts> {
+    const sip = this.options.config.server.sip;
     this.store.load();
+    this.transport = new SipTransport({
+      host: this.options.host ?? sip.host,
+      port: this.options.port ?? sip.port,
+      transports: sip.transports,
+      ...(tls ? { tls } : {}),
+      clock: this.options.networkClock,
+      onMessage: (msg, source) => this.receive(msg, source),
+      onError: (error, peer) => this.log.debug({ source: describePeer(peer), error: error.message }, 'SIP message refused'),
+    });
     this.bound = await this.transport.start();
     return this.bound;
   }
 
   async stop(): Promise<void> {
     this.store.stop();
-    await this.transport.stop();
+    await this.transport?.stop();
   }
 
   get ports(): BoundPorts {
