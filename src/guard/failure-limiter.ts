@@ -65,7 +65,8 @@ class WindowTable {
 
 /**
  * Fixed windows per key: the first failure opens a window of `windowMs`; once it holds `maxFailures` failures,
- * the key is blocked until the window ends. Other keys are unaffected.
+ * the key is blocked until the window ends (or, with `lockoutMs`, for that long from the failure that reached the
+ * maximum: the SIP source ban, keyed by the canonical source address). Other keys are unaffected.
  *
  * How a transport uses it: reduce whatever the client sent to one canonical key first (the configured client id
  * an id's spellings decode to, a SIP username@realm), so that different spellings of one principal share one window;
