@@ -27,10 +27,11 @@ export interface ServerOptions {
   /** Time for network liveness (event socket pings); real time unless a test drives it. */
   networkClock?: Clock;
   /**
-   * Start the SIP server (when config.server.sip.enabled), optionally on another host/port (0: a free port).
+   * Start the SIP server (when config.server.sip.enabled), optionally on another host/port (0: a free port);
+   * `tlsPort` overrides config.server.sip.tls.port when SIP TLS is enabled.
    * Absent: no SIP, so servers started side by side (tests) never fight over 5060; `serve` always asks for it.
    */
-  sip?: { host?: string; port?: number };
+  sip?: { host?: string; port?: number; tlsPort?: number };
 }
 
 /** Where the SIP server listens. */
@@ -39,6 +40,10 @@ export interface RunningSip {
   /** The bound ports (UDP and TCP share one number when both run). */
   udpPort: number | null;
   tcpPort: number | null;
+  /** The SIP over TLS port, or null when server.sip.tls is off. */
+  tlsPort: number | null;
+  /** The certificate SIP TLS clients should trust when it is the self-signed one, else null. */
+  tlsCaFile: string | null;
   server: SipServer;
 }
 
@@ -83,8 +88,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let sip: RunningSip | null = null;
   if (sipServer) {
     try {
-      const ports = await sipServer.start();
-      sip = { host: options.sip?.host ?? config.server.sip.host, udpPort: ports.udp ?? null, tcpPort: ports.tcp ?? null, server: sipServer };
+      sip = await startSip(sipServer, config, options);
     } catch (error) {
       await app.close();
       await listener.close();
@@ -115,6 +119,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await app.close();
       await listener.close();
     },
+  };
+}
+
+/** Starts the SIP listeners; SIP over TLS presents the API's certificate material (configured, or the self-signed one). */
+async function startSip(server: SipServer, config: PbxConfig, options: ServerOptions): Promise<RunningSip> {
+  const tlsConfig = config.server.sip.tls;
+  const material = tlsConfig.enabled ? await loadTlsMaterial(config.server.tls, config.server.dataDir) : null;
+  const ports = await server.start(material ? { port: options.sip?.tlsPort ?? tlsConfig.port, cert: material.cert, key: material.key } : undefined);
+  return {
+    host: options.sip?.host ?? config.server.sip.host,
+    udpPort: ports.udp ?? null,
+    tcpPort: ports.tcp ?? null,
+    tlsPort: ports.tls ?? null,
+    tlsCaFile: material?.caFile ?? null,
+    server,
   };
 }
 

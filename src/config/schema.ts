@@ -175,6 +175,7 @@ const ServerSchema = strict({
       realm: Type.Optional(Identifier),
       algorithms: Type.Optional(Type.Array(Type.Enum([...SIP_ALGORITHMS]), { minItems: 1, maxItems: 2, expected: 'a list of MD5 and/or SHA-256' })),
       banSeconds: Type.Optional(integer(1, 86_400, ' (seconds)')),
+      tls: Type.Optional(strict({ enabled: Type.Optional(Type.Boolean()), port: Type.Optional(integer(0, 65_535)) })),
     }),
   ),
   tls: Type.Optional(

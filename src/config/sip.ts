@@ -1,6 +1,6 @@
 // The SIP parts of the configuration: server.sip (listener, digest, bans) and extensions[].sip (credentials), with their defaults and cross-checks.
 
-import type { ExtensionSipConfig, PbxConfig, SipAlgorithm, SipConfig, SipTransportName } from './types.js';
+import type { ExtensionSipConfig, PbxConfig, SipAlgorithm, SipConfig, SipTlsConfig, SipTransportName } from './types.js';
 
 export const SIP_TRANSPORTS = ['udp', 'tcp'] as const;
 export const SIP_ALGORITHMS = ['MD5', 'SHA-256'] as const;
@@ -15,6 +15,8 @@ export const SIP_DEFAULTS = {
   // MD5 first: many phones and SIPp read only the first challenge.
   algorithms: ['MD5', 'SHA-256'] as SipAlgorithm[],
   banSeconds: 600,
+  // Off unless asked for: it needs certificate material, and phones must be told to trust it.
+  tls: { enabled: false, port: 5061 },
 } as const;
 
 type Fields = Record<string, unknown>;
@@ -36,6 +38,15 @@ export function buildSipServer(value: unknown): SipConfig {
     realm: typeof sip['realm'] === 'string' ? sip['realm'] : d.realm,
     algorithms: algorithms.length > 0 ? [...new Set(algorithms)] : [...d.algorithms],
     banSeconds: typeof sip['banSeconds'] === 'number' ? sip['banSeconds'] : d.banSeconds,
+    tls: buildSipTls(sip['tls']),
+  };
+}
+
+function buildSipTls(value: unknown): SipTlsConfig {
+  const tls = isMapping(value) ? value : {};
+  return {
+    enabled: typeof tls['enabled'] === 'boolean' ? tls['enabled'] : SIP_DEFAULTS.tls.enabled,
+    port: typeof tls['port'] === 'number' ? tls['port'] : SIP_DEFAULTS.tls.port,
   };
 }
 
@@ -49,8 +60,11 @@ export function buildExtensionSip(value: unknown, number: string): ExtensionSipC
   };
 }
 
-/** Auth ids are unique across extensions (a REGISTER's username must name one extension), and lists hold no repeats. */
+/** SIP TLS needs a port of its own beside TCP; auth ids are unique across extensions (a REGISTER's username must name one extension), and lists hold no repeats. */
 export function checkSip(config: PbxConfig, report: (path: string, message: string) => void): void {
+  const { port, transports, tls } = config.server.sip;
+  // TLS runs over TCP: on the TCP port it could not bind.
+  if (tls.enabled && tls.port !== 0 && tls.port === port && transports.includes('tcp')) report('server.sip.tls.port', `must differ from server.sip.port (${port}), which TCP uses`);
   const authIds = new Map<string, string>();
   config.extensions.forEach((extension, i) => {
     if (!extension.sip) return;

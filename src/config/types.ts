@@ -58,6 +58,15 @@ export interface SipConfig {
   algorithms: SipAlgorithm[];
   /** How long a source address that failed authentication too often is refused, in seconds. */
   banSeconds: number;
+  /** SIP over TLS on its own port, with the API's certificate material (server.tls.cert/key or the self-signed one). */
+  tls: SipTlsConfig;
+}
+
+export interface SipTlsConfig {
+  /** false (the default): no TLS listener. */
+  enabled: boolean;
+  /** 0 picks a free port. */
+  port: number;
 }
 
 export interface RoutePointConfig {

@@ -22,6 +22,12 @@ export interface TransportOptions {
   transports: ReadonlyArray<'udp' | 'tcp'>;
   /** TLS on its own port (0 for a free one) with a PEM certificate and key. */
   tls?: { port: number; cert: string | Buffer; key: string | Buffer };
+  /**
+   * Outbound TLS connections. A peer's certificate is verified (against `ca` when given, else Node's trusted roots,
+   * with the host name or address checked) unless `verifyPeer` is false, which accepts any certificate: only for a
+   * peer known by other means (a trunk with a self-signed certificate on a private network).
+   */
+  tlsClient?: { verifyPeer?: boolean; ca?: string | Buffer };
   clock: SipClock;
   maxConnections?: number;
   idleMs?: number;
@@ -106,8 +112,14 @@ export class SipTransport {
 
   private open(peer: Peer): Connection {
     if (!this.connections.hasRoom()) throw new Error('SIP connection limit reached');
-    const socket: Socket | TLSSocket = peer.transport === 'TLS' ? tlsConnect({ host: peer.host, port: peer.port, rejectUnauthorized: false }) : connect({ host: peer.host, port: peer.port });
+    const socket: Socket | TLSSocket = peer.transport === 'TLS' ? this.connectTls(peer) : connect({ host: peer.host, port: peer.port });
     return this.attach(socket, peer);
+  }
+
+  private connectTls(peer: Peer): TLSSocket {
+    const client = this.options.tlsClient ?? {};
+    // Node checks the peer's host name or address against the certificate and sends SNI for host names itself.
+    return tlsConnect({ host: peer.host, port: peer.port, rejectUnauthorized: client.verifyPeer !== false, ...(client.ca === undefined ? {} : { ca: client.ca }) });
   }
 
   private accept(socket: Socket, transport: 'TCP' | 'TLS'): void {

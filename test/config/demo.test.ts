@@ -22,7 +22,7 @@ const EXPECTED_DEMO: PbxConfig = {
     logLevel: 'info',
     sim: { enabled: true, adminKey: null },
     tls: { enabled: true, cert: null, key: null, names: [] },
-    sip: { enabled: true, host: '127.0.0.1', port: 5060, transports: ['udp', 'tcp'], realm: 'switchboard', algorithms: ['MD5', 'SHA-256'], banSeconds: 600 },
+    sip: { enabled: true, host: '127.0.0.1', port: 5060, transports: ['udp', 'tcp'], realm: 'switchboard', algorithms: ['MD5', 'SHA-256'], banSeconds: 600, tls: { enabled: false, port: 5061 } },
   },
   extensions: [
     {

@@ -17,11 +17,11 @@ function problems(yaml: string): string[] {
 describe('server.sip', () => {
   test('every key can be set; repeated list entries count once', () => {
     const config = parseConfig(
-      'server:\n  sip: { enabled: false, host: 0.0.0.0, port: 0, transports: [tcp, tcp], realm: office, algorithms: [SHA-256], banSeconds: 60 }\n',
+      'server:\n  sip: { enabled: false, host: 0.0.0.0, port: 0, transports: [tcp, tcp], realm: office, algorithms: [SHA-256], banSeconds: 60, tls: { enabled: true, port: 5071 } }\n',
       'pbx.yaml',
       '/base',
     );
-    assert.deepEqual(config.server.sip, { enabled: false, host: '0.0.0.0', port: 0, transports: ['tcp'], realm: 'office', algorithms: ['SHA-256'], banSeconds: 60 });
+    assert.deepEqual(config.server.sip, { enabled: false, host: '0.0.0.0', port: 0, transports: ['tcp'], realm: 'office', algorithms: ['SHA-256'], banSeconds: 60, tls: { enabled: true, port: 5071 } });
   });
 
   test('bad values are reported at their key', () => {
@@ -31,6 +31,17 @@ describe('server.sip', () => {
       'server.sip.algorithms: must be a list of MD5 and/or SHA-256, got a list',
       'server.sip.banSeconds: must be an integer from 1 to 86400 (seconds), got 0',
     ]);
+  });
+
+  test('TLS is off by default on 5061; a bad TLS port is reported, and so is the TCP port reused for TLS', () => {
+    assert.deepEqual(parseConfig('server:\n  sip: { port: 5070 }\n', 'pbx.yaml', '/base').server.sip.tls, { enabled: false, port: 5061 });
+    assert.deepEqual(problems('server:\n  sip: { tls: { enabled: yes-please, port: -1, cert: x } }\n'), [
+      "server.sip.tls.enabled: must be true or false, got 'yes-please'",
+      'server.sip.tls.port: must be an integer from 0 to 65535, got -1',
+      "server.sip.tls.cert: unknown key 'cert' (allowed: enabled, port)",
+    ]);
+    assert.deepEqual(problems('server:\n  sip: { port: 5070, tls: { enabled: true, port: 5070 } }\n'), ['server.sip.tls.port: must differ from server.sip.port (5070), which TCP uses']);
+    assert.deepEqual(parseConfig('server:\n  sip: { port: 5070, transports: [udp], tls: { enabled: true, port: 5070 } }\n', 'pbx.yaml', '/base').server.sip.tls, { enabled: true, port: 5070 });
   });
 });
 

@@ -1,11 +1,13 @@
 // `switchboard serve` (what `npm start` runs) with SIP: the banner's SIP and softphone lines, a SIPp REGISTER with digest
-// against the port it printed, SIP flags over environment, and SIP switched off.
+// against the port it printed, the TLS port with server.sip.tls, SIP flags over environment, and SIP switched off.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { connect as tlsConnect } from 'node:tls';
 import { resolveServeSettings } from '../../src/cli/settings.js';
 import { startCli } from '../helpers/cli.js';
 import { sipp, SIPP_SKIP } from './helpers/sipp.js';
@@ -45,6 +47,28 @@ describe('switchboard serve with SIP', () => {
     try {
       await cli.waitFor(/Press Ctrl\+C/, 'stderr');
       assert.doesNotMatch(cli.stderr() + cli.stdout(), /SIP:|Softphone:|configured-secret/);
+    } finally {
+      cli.child.kill('SIGTERM');
+      await cli.exited;
+    }
+  });
+
+  test('with server.sip.tls on, the SIP line also names the TLS port, and a TLS client trusting the kept certificate connects to it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchboard-sip-serve-'));
+    const file = join(dir, 'pbx.yaml');
+    writeFileSync(file, `server:\n  dataDir: ${JSON.stringify(join(dir, 'data'))}\n  sip: { tls: { enabled: true, port: 0 } }\n`);
+    const cli = await startCli(['serve', '--config', file, '--host', '127.0.0.1', '--port', '0', '--sip-port', '0']);
+    try {
+      const [, tlsPort] = await cli.waitFor(/SIP:\s+udp\+tcp 127\.0\.0\.1:\d+, tls 127\.0\.0\.1:(\d+)/, 'stderr');
+      await cli.waitFor(/Press Ctrl\+C/, 'stderr');
+      const socket = tlsConnect({ host: '127.0.0.1', port: Number(tlsPort), ca: readFileSync(join(dir, 'data', 'tls', 'cert.pem')) });
+      socket.on('error', () => {});
+      try {
+        await once(socket, 'secureConnect');
+        assert.equal(socket.authorized, true);
+      } finally {
+        socket.destroy();
+      }
     } finally {
       cli.child.kill('SIGTERM');
       await cli.exited;

@@ -10,7 +10,7 @@ import selfsigned from 'selfsigned';
 import { ManualClock } from '../../src/core/clock.js';
 import { buildResponse } from '../../src/sip/builders.js';
 import { MAX_SIP_STREAM_BUFFER_BYTES } from '../../src/sip/limits.js';
-import { topVia, type SipMessage, type SipRequest } from '../../src/sip/message.js';
+import { callIdOf, topVia, type SipMessage, type SipRequest } from '../../src/sip/message.js';
 import { parseMessage } from '../../src/sip/parser.js';
 import type { Peer } from '../../src/sip/transaction.js';
 import { SipTransport, type TransportOptions } from '../../src/sip/transport.js';
@@ -182,6 +182,23 @@ describe('SIP transport', () => {
     socket.write(options('tls-1'));
     await until(() => s.received.length === 1, 'the TLS request');
     assert.equal(s.received[0]!.source.transport, 'TLS');
+  });
+
+  test('outbound TLS verifies the peer by default: refused without its CA, accepted with it or with verifyPeer: false', async () => {
+    const names = [{ type: 7 as const, ip: '127.0.0.1' }];
+    const pems = await selfsigned.generate([{ name: 'commonName', value: 'sip test peer' }], { keyType: 'ec', curve: 'P-256', algorithm: 'sha256', extensions: [{ name: 'subjectAltName', altNames: names }] });
+    const peerServer = await server({ tls: { port: 0, cert: pems.cert, key: pems.private } });
+    const peer: Peer = { transport: 'TLS', host: '127.0.0.1', port: peerServer.ports.tls! };
+    const strict = await server();
+    strict.t.send(parseMessage(Buffer.from(options('unverified'))), peer);
+    await until(() => strict.errors.length > 0, 'the verification failure');
+    assert.match(strict.errors[0]!.message, /self[- ]signed|unable to verify|certificate/i);
+    const trusting = await server({ tlsClient: { ca: pems.cert } });
+    trusting.t.send(parseMessage(Buffer.from(options('with-ca'))), peer);
+    const unchecked = await server({ tlsClient: { verifyPeer: false } });
+    unchecked.t.send(parseMessage(Buffer.from(options('unchecked'))), peer);
+    await until(() => peerServer.received.length === 2, 'both verified and unchecked requests');
+    assert.deepEqual(peerServer.received.map((r) => callIdOf(r.msg)).sort(), ['unchecked', 'with-ca']);
   });
 
   test('sending before start or over a full table throws', async () => {

@@ -65,12 +65,13 @@ export async function serve(argv: string[]): Promise<void> {
   if (settings.readyFile !== undefined) writeFileSync(settings.readyFile, `${server.url}\n`);
 }
 
-/** `SIP:  udp+tcp HOST:PORT`, and how to register a softphone when the password is the demo's (a configured one is never printed). */
+/** `SIP:  udp+tcp HOST:PORT` (`, tls HOST:PORT` with SIP TLS), and how to register a softphone when the password is the demo's (a configured one is never printed). */
 function sipLines(sip: RunningSip, settings: ServeSettings): string[] {
   const host = sip.host === '0.0.0.0' ? '127.0.0.1' : sip.host === '::' ? '[::1]' : sip.host.includes(':') ? `[${sip.host}]` : sip.host;
   const port = sip.udpPort ?? sip.tcpPort;
   const transports = [sip.udpPort !== null ? 'udp' : '', sip.tcpPort !== null ? 'tcp' : ''].filter(Boolean).join('+');
-  const lines = [`  SIP:          ${transports} ${host}:${port}`];
+  const tls = sip.tlsPort === null ? '' : `, tls ${host}:${sip.tlsPort}`;
+  const lines = [`  SIP:          ${transports} ${host}:${port}${tls}`];
   if (settings.demoSipPassword !== null) {
     const password = settings.demoSipPasswordGenerated ? settings.demoSipPassword : 'from SWITCHBOARD_DEMO_SIP_PASSWORD';
     lines.push(`  Softphone:    register sip:100@${host}:${port} (or 101-103), auth id = the extension, password: ${password}`);

@@ -3,6 +3,8 @@
 import type { PbxConfig } from '../../config/types.js';
 import type { Clock } from '../../core/clock.js';
 import type { Pbx } from '../../core/pbx.js';
+import { FailureLimiter, type FailureLimiterOptions } from '../../guard/failure-limiter.js';
+import { canonicalSource } from '../../guard/source-limiter.js';
 import { MAX_SIP_BAN_ENTRIES, SIP_AUTH_FAILURE_WINDOW_SECONDS, SIP_MAX_AUTH_FAILURES } from '../../limits.js';
 import { buildResponse, randomToken } from '../../sip/builders.js';
 import { DigestServer } from '../../sip/digest-server.js';
@@ -13,7 +15,6 @@ import { TransactionLayer, type ServerTransaction } from '../../sip/transaction-
 import { SipTransport, type BoundPorts } from '../../sip/transport.js';
 import { checkRequest, type RequestPolicy } from '../../sip/validate.js';
 import { BindingRefusedError, PbxBindingStore } from './pbx-bindings.js';
-import { SourceBan, type FailureBan } from './source-ban.js';
 
 /** Methods answered today; INVITE is refused until calls to and from SIP phones are carried. */
 const POLICY: RequestPolicy = { methods: ['REGISTER', 'OPTIONS', 'ACK', 'CANCEL', 'BYE'], extensions: ['path', 'outbound'], bodyTypes: ['application/sdp'] };
@@ -38,7 +39,13 @@ export interface SipServerOptions {
   /** Overrides config.server.sip host/port (0: a free port). */
   host?: string;
   port?: number;
-  ban?: FailureBan;
+}
+
+/** Where SIP over TLS listens (0: a free port) and the PEM certificate and key it presents. */
+export interface SipTlsListener {
+  port: number;
+  cert: string;
+  key: string;
 }
 
 /** Counters for /metrics. */
@@ -59,13 +66,34 @@ export interface SipRegistration {
   expiresInSeconds: number;
 }
 
+/**
+ * The per-source ban on the shared failure limiter: SIP_MAX_AUTH_FAILURES failures within the window ban a source
+ * for `banSeconds`; every source is an unknown principal (one bounded table, the least recently failing forgotten).
+ */
+export function sipBanOptions(banSeconds: number): FailureLimiterOptions {
+  return {
+    maxFailures: SIP_MAX_AUTH_FAILURES,
+    windowMs: SIP_AUTH_FAILURE_WINDOW_SECONDS * 1000,
+    lockoutMs: banSeconds * 1000,
+    maxKnownEntries: 0,
+    maxUnknownEntries: MAX_SIP_BAN_ENTRIES,
+    forgetLeastRecent: true,
+  };
+}
+
+/** The ban key of a source address: one host is one source however it is spelled (IPv4-mapped IPv6, case). */
+export function sipSourceKey(host: string): string {
+  return canonicalSource(host);
+}
+
 export class SipServer {
   readonly counters: SipCounters = { transactions: 0, registrations: 0, authFailures: 0, bans: 0 };
   private readonly store: PbxBindingStore;
   private readonly registrar: Registrar;
-  private readonly transport: SipTransport;
+  private transport: SipTransport | undefined;
   private readonly layer: TransactionLayer;
-  private readonly ban: FailureBan;
+  /** Failed authentications per source address (every source is an unknown principal: one bounded table). */
+  private readonly ban: FailureLimiter;
   private readonly toTag = randomToken();
   private log: SipLog = SILENT;
   private bound: BoundPorts = {};
@@ -96,19 +124,12 @@ export class SipServer {
         return extension && extension.number === toUser ? extension.sip!.password : undefined;
       },
     });
-    this.ban = options.ban ?? new SourceBan({ clock, maxFailures: SIP_MAX_AUTH_FAILURES, windowMs: SIP_AUTH_FAILURE_WINDOW_SECONDS * 1000, banMs: sip.banSeconds * 1000, maxEntries: MAX_SIP_BAN_ENTRIES });
-    this.transport = new SipTransport({
-      host: options.host ?? sip.host,
-      port: options.port ?? sip.port,
-      transports: sip.transports,
-      clock: options.networkClock,
-      onMessage: (msg, source) => this.receive(msg, source),
-      onError: (error, peer) => this.log.debug({ source: describePeer(peer), error: error.message }, 'SIP message refused'),
-    });
+    this.ban = new FailureLimiter(clock, sipBanOptions(sip.banSeconds));
     this.layer = new TransactionLayer({
       clock: options.networkClock,
       send: (msg, peer) => {
         this.logMessage('out', msg, peer);
+        if (!this.transport) throw new Error('SIP is not running');
         this.transport.send(msg, peer);
       },
       user: { request: (request, tx, source) => this.request(request, tx, source) },
@@ -120,16 +141,26 @@ export class SipServer {
     this.log = log;
   }
 
-  /** Restores saved bindings, then listens. */
-  async start(): Promise<BoundPorts> {
+  /** Restores saved bindings, then listens: UDP/TCP as configured, and TLS on its own port when `tls` is given. */
+  async start(tls?: SipTlsListener): Promise<BoundPorts> {
+    const sip = this.options.config.server.sip;
     this.store.load();
+    this.transport = new SipTransport({
+      host: this.options.host ?? sip.host,
+      port: this.options.port ?? sip.port,
+      transports: sip.transports,
+      ...(tls ? { tls } : {}),
+      clock: this.options.networkClock,
+      onMessage: (msg, source) => this.receive(msg, source),
+      onError: (error, peer) => this.log.debug({ source: describePeer(peer), error: error.message }, 'SIP message refused'),
+    });
     this.bound = await this.transport.start();
     return this.bound;
   }
 
   async stop(): Promise<void> {
     this.store.stop();
-    await this.transport.stop();
+    await this.transport?.stop();
   }
 
   get ports(): BoundPorts {
@@ -146,7 +177,7 @@ export class SipServer {
   }
 
   get bannedSources(): number {
-    return this.ban instanceof SourceBan ? this.ban.bannedCount : 0;
+    return this.ban.blockedCount;
   }
 
   /** True when `deviceId` on `extension` is a SIP registration (not a configured simulated device). */
@@ -185,7 +216,7 @@ export class SipServer {
 
   private answer(request: SipRequest, source: Peer): SipResponse {
     // A banned source is refused whatever it sends and whoever it claims to be.
-    if (this.ban.isBanned(source.host)) return this.reply(request, 403);
+    if (this.ban.retryAfterMs(sipSourceKey(source.host), false) > 0) return this.reply(request, 403);
     const refusal = checkRequest(request, POLICY);
     if (refusal) {
       const res = this.reply(request, refusal.status, refusal.reason);
@@ -216,7 +247,7 @@ export class SipServer {
     const credentialsFailed = response.status === 401 && request.headers.has('Authorization') && !response.headers.getAll('WWW-Authenticate').some((c) => /stale=true/i.test(c));
     if (credentialsFailed) {
       this.counters.authFailures += 1;
-      if (this.ban.fail(source.host)) {
+      if (this.ban.recordFailure(sipSourceKey(source.host), false)) {
         this.counters.bans += 1;
         this.log.warn({ source: source.host, banSeconds: this.options.config.server.sip.banSeconds }, 'SIP source banned after repeated failed authentications');
       }
