@@ -1,20 +1,18 @@
 // The media engine: one 20 ms media clock for every call, a port per Connected participant, a bridge per call.
 
-import type { PbxConfig } from '../config/types.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { isCoreError } from '../core/errors.js';
+import type { MediaPort } from '../core/media-port.js';
 import type { Pbx } from '../core/pbx.js';
-import type { DnKind, ParticipantView, PbxEvent } from '../core/types.js';
+import type { ParticipantView, PbxEvent } from '../core/types.js';
 import { MAX_KEPT_RECORDINGS, MAX_RECORDING_TOTAL_BYTES, MAX_STREAM_READERS_PER_PARTICIPANT, MEDIA_MAX_CATCHUP_FRAMES, UPLOAD_START_BUFFER_MS } from '../limits.js';
 import { ByteQueue } from './byte-queue.js';
 import { DtmfDetector } from './dtmf-detector.js';
-import type { EchoSource } from './echo.js';
 import { BYTES_PER_SAMPLE, FRAME_BYTES, FRAME_MS, FRAME_SAMPLES, msToSamples } from './format.js';
 import { mixFrames } from './mixer.js';
 import { PartyMediaStore } from './party-media.js';
-import { generatedHoldMusic, generatedIvrPrompt, loadWavFile } from './prompts.js';
+import { generatedHoldMusic } from './prompts.js';
 import { Recorder } from './recorder.js';
-import { attachLegMedia, detachLegMedia, legMediaOf, type LegMedia } from './registry.js';
 import { PcmSource, type AudioSource } from './source.js';
 
 /** Why a tap stops receiving frames. */
@@ -84,8 +82,7 @@ export interface StreamView {
 export interface MediaEngineOptions {
   pbx: Pbx;
   clock: Clock;
-  config: PbxConfig;
-  /** Media behaviours of simulated parties (default: a new store, silence for everyone). */
+  /** The store the simulated parties' endpoints choose their media from, reset by resetSimulation (default: a new one). */
   partyMedia?: PartyMediaStore;
   /** Record what every simulated party hears (default true), within MAX_RECORDING_TOTAL_BYTES. */
   recordParties?: boolean;
@@ -228,11 +225,8 @@ class Port {
   upload: Upload | undefined;
   /** Audio played by the simulation plane from this party (POST /sim/parties/{id}/audio): second choice. */
   played: AudioSource | undefined;
-  /** The endpoint's own audio: media behaviour of a simulated party, IVR prompt, queue hold music. */
-  own: AudioSource | undefined;
-  /** Whether `own` makes sound by itself (an echo does not). */
-  ownProduces = false;
-  echo: EchoSource | undefined;
+  /** The endpoint's own audio (media behaviour of a simulated party, IVR prompt, queue hold music): third choice. */
+  media: MediaPort | undefined;
   taps: MediaTap[] = [];
   recorder: Recorder | undefined;
   detector: DtmfDetector | undefined;
@@ -242,7 +236,6 @@ class Port {
   constructor(
     readonly id: number,
     readonly dn: string,
-    readonly kind: DnKind,
     readonly callId: number,
     createdAtFrame: number,
   ) {
@@ -251,7 +244,7 @@ class Port {
 
   /** Needs the media clock: something to play, a hold source to hear, or someone listening in real time. */
   isActive(): boolean {
-    return this.upload !== undefined || this.played !== undefined || this.ownProduces || this.held || this.taps.length > 0;
+    return this.upload !== undefined || this.played !== undefined || this.media?.producing === true || this.held || this.taps.length > 0;
   }
 }
 
@@ -271,7 +264,7 @@ class Port {
  * While no port has anything to play or anyone listening, every frame would be silence: the clock sleeps and the
  * silence is accounted when it wakes (recorders get it, detectors and echo lines start afresh).
  */
-export class MediaEngine implements LegMedia {
+export class MediaEngine {
   readonly partyMedia: PartyMediaStore;
   private readonly pbx: Pbx;
   private readonly clock: Clock;
@@ -282,8 +275,6 @@ export class MediaEngine implements LegMedia {
   private readonly list: Port[] = [];
   private readonly calls = new Map<number, Set<Port>>();
   private readonly dirtyCalls = new Set<number>();
-  /** IVR prompts and queue hold music by DN, decoded at start. */
-  private readonly endpointAudio = new Map<string, Int16Array>();
   private readonly holdSource = new PcmSource(generatedHoldMusic(), { loop: true });
   private readonly holdFrame = new Int16Array(FRAME_SAMPLES);
   private holdFrameIndex = -1;
@@ -309,11 +300,10 @@ export class MediaEngine implements LegMedia {
     this.recordParties = options.recordParties ?? true;
     this.onError = options.onError ?? ((error, context) => console.error(`switchboard media: ${context}:`, error));
     this.epochMs = this.clock.now();
-    this.loadEndpointAudio(options.config);
     this.unsubscribe = this.pbx.subscribe((event) => this.onEvent(event));
     for (const call of this.pbx.listCalls()) for (const participant of call.participants) if (participant.status === 'Connected') this.createPort(participant);
     for (const callId of this.calls.keys()) this.syncCall(callId);
-    attachLegMedia(this.pbx, this);
+    engines.set(this.pbx, this);
   }
 
   // ---------------------------------------------------------------- API for the adapters
@@ -393,7 +383,7 @@ export class MediaEngine implements LegMedia {
   /** Every port now, with the peaks of its latest frame each way (silence while the clock sleeps). Costs a pass over one frame per port. */
   streams(): StreamView[] {
     return this.list.map((port) => {
-      const source: StreamSource = port.upload ? 'upload' : port.played ? 'sim' : port.own ? 'own' : 'silence';
+      const source: StreamSource = port.upload ? 'upload' : port.played ? 'sim' : port.media?.sending ? 'own' : 'silence';
       const heard = !this.running ? [] : port.held ? [this.holdFrame] : port.contributors.map((other) => other.out);
       return {
         participantId: port.id,
@@ -432,7 +422,7 @@ export class MediaEngine implements LegMedia {
     if (this.stopped) return;
     this.stopped = true;
     this.unsubscribe();
-    detachLegMedia(this.pbx, this);
+    if (engines.get(this.pbx) === this) engines.delete(this.pbx);
     this.clock.clearTimeout(this.timer);
     this.timer = undefined;
     this.running = false;
@@ -440,28 +430,11 @@ export class MediaEngine implements LegMedia {
       for (const tap of port.taps.splice(0)) this.safely(() => tap.end('stopped'), 'ending a tap');
       if (port.upload) this.retireUpload(port.upload, 'stopped');
       port.upload = undefined;
+      this.closeMedia(port);
     }
     this.list.length = 0;
     this.ports.clear();
     this.calls.clear();
-  }
-
-  // ---------------------------------------------------------------- LegMedia (the IVR's prompt)
-
-  playPrompt(participantId: number): void {
-    const port = this.ports.get(participantId);
-    const pcm = port?.kind === 'ivr' ? this.endpointAudio.get(port.dn) : undefined;
-    if (!port || !pcm) return;
-    port.own = new PcmSource(pcm);
-    port.ownProduces = true;
-    this.wake();
-  }
-
-  stopPrompt(participantId: number): void {
-    const port = this.ports.get(participantId);
-    if (!port || port.kind !== 'ivr') return;
-    port.own = undefined;
-    port.ownProduces = false;
   }
 
   // ---------------------------------------------------------------- ports and bridges
@@ -487,40 +460,13 @@ export class MediaEngine implements LegMedia {
   }
 
   private createPort(participant: ParticipantView): void {
-    const kind = this.pbx.dnKind(participant.dn);
-    if (kind === undefined) return;
-    const port = new Port(participant.id, participant.dn, kind, participant.callId, this.frameAt(this.clock.now()));
-    switch (kind) {
-      case 'extension':
-      case 'externalline': {
-        const detail = this.pbx.participantDetail(participant.id);
-        const media = kind === 'extension' ? this.partyMedia.forDevice(participant.dn, participant.deviceId) : this.partyMedia.forNumber(detail?.number ?? '');
-        const party = this.partyMedia.createSource(media);
-        if (party) {
-          port.own = party.source;
-          port.ownProduces = party.produces;
-          port.echo = party.echo;
-          if (party.echo) this.lingerFrames = Math.max(this.lingerFrames, Math.ceil(party.echo.line.delaySamples / FRAME_SAMPLES) + LINGER_FRAMES);
-        }
-        if (this.recordParties) port.recorder = new Recorder();
-        break;
-      }
-      case 'routepoint':
-      case 'ivr':
-        port.detector = new DtmfDetector({ onDigit: (digit) => this.pendingDigits.push({ id: port.id, digit }) });
-        break;
-      case 'queue': {
-        const music = this.endpointAudio.get(participant.dn);
-        if (music) {
-          port.own = new PcmSource(music, { loop: true });
-          port.ownProduces = true;
-        }
-        break;
-      }
-      default: {
-        const unreachable: never = kind;
-        throw new Error(`unknown DN kind ${String(unreachable)}`);
-      }
+    const port = new Port(participant.id, participant.dn, participant.callId, this.frameAt(this.clock.now()));
+    const media = this.endpointPort(participant.id);
+    if (media) {
+      port.media = media;
+      if (media.detectsDtmf) port.detector = new DtmfDetector({ onDigit: (digit) => this.pendingDigits.push({ id: port.id, digit }) });
+      if (media.records && this.recordParties) port.recorder = new Recorder();
+      if (media.echoDelayMs !== undefined) this.lingerFrames = Math.max(this.lingerFrames, Math.ceil(msToSamples(media.echoDelayMs) / FRAME_SAMPLES) + LINGER_FRAMES);
     }
     port.index = this.list.length;
     this.list.push(port);
@@ -531,7 +477,24 @@ export class MediaEngine implements LegMedia {
       this.calls.set(port.callId, members);
     }
     members.add(port);
+    port.media?.start?.(this.wakeUp);
     if (port.isActive()) this.wake();
+  }
+
+  /** The port the participant's endpoint supplies, asked once; none when it has no audio of its own or failed. */
+  private endpointPort(participantId: number): MediaPort | undefined {
+    try {
+      return this.pbx.mediaPortOf(participantId);
+    } catch (error) {
+      this.onError(error, 'an endpoint failed to supply its audio');
+      return undefined;
+    }
+  }
+
+  private closeMedia(port: Port): void {
+    const media = port.media;
+    port.media = undefined;
+    if (media) this.safely(() => media.close(), 'closing an endpoint port');
   }
 
   private destroyPort(port: Port): void {
@@ -550,6 +513,7 @@ export class MediaEngine implements LegMedia {
     for (const tap of port.taps.splice(0)) this.safely(() => tap.end('left'), 'ending a tap');
     if (port.upload) this.retireUpload(port.upload, 'left');
     port.upload = undefined;
+    this.closeMedia(port);
     if (port.recorder) {
       if (!this.running) this.catchUp(port, this.frameAt(this.clock.now()) + 1);
       this.keep(port.id, port.recorder);
@@ -600,26 +564,15 @@ export class MediaEngine implements LegMedia {
     this.safely(() => upload.finish(outcome), 'ending an upload');
   }
 
-  private loadEndpointAudio(config: PbxConfig): void {
-    const load = (path: string | null, fallback: () => Int16Array, what: string): Int16Array => {
-      if (path === null) return fallback();
-      try {
-        return loadWavFile(path);
-      } catch (error) {
-        this.onError(error, `${what}: playing the generated default instead`);
-        return fallback();
-      }
-    };
-    for (const ivr of config.ivrs) this.endpointAudio.set(ivr.number, load(ivr.prompt, generatedIvrPrompt, `IVR ${ivr.number} prompt`));
-    for (const queue of config.queues) this.endpointAudio.set(queue.number, load(queue.holdMusic, generatedHoldMusic, `queue ${queue.number} hold music`));
-  }
-
   // ---------------------------------------------------------------- the media clock
 
   /** Index of the last frame due at `ms`: frame k is due at epoch + k·20 ms. */
   private frameAt(ms: number): number {
     return Math.floor((ms - this.epochMs) / FRAME_MS);
   }
+
+  /** {@link wake} for endpoint ports: they start producing (an IVR restarts its prompt) outside the media clock. */
+  private readonly wakeUp = (): void => this.wake();
 
   /** Starts the clock if it sleeps; keeps it awake for at least the linger time if it runs. */
   private wake(): void {
@@ -686,7 +639,8 @@ export class MediaEngine implements LegMedia {
       for (let t = 0; t < taps.length; t++) (taps[t] as MediaTap).frame(heard);
       if (port.recorder) this.record(port.recorder, heard);
       if (port.detector) port.detector.feed(heard);
-      if (port.echo) port.echo.hear(heard);
+      const media = port.media;
+      if (media !== undefined && media.hear !== undefined) media.hear(heard);
       port.lastFrame = frame;
     }
     this.counters.framesProcessed++;
@@ -736,13 +690,10 @@ export class MediaEngine implements LegMedia {
       }
       port.played = undefined;
     }
-    if (port.own !== undefined) {
-      if (port.own.read(out)) {
-        port.outSilent = false;
-        return;
-      }
-      port.own = undefined;
-      port.ownProduces = false;
+    const media = port.media;
+    if (media !== undefined && media.sending && media.produce(out)) {
+      port.outSilent = false;
+      return;
     }
     if (!port.outSilent) {
       out.fill(0);
@@ -783,7 +734,7 @@ export class MediaEngine implements LegMedia {
       for (let i = Math.min(missed, room); i > 0; i--) this.record(recorder, SILENCE);
     }
     port.detector?.reset();
-    port.echo?.line.reset();
+    port.media?.skipped?.();
     port.lastFrame = frame - 1;
   }
 
@@ -806,8 +757,11 @@ function peakOf(frame: Int16Array): number {
   return Math.min(1, peak / 32768);
 }
 
+// The engine of each PBX, for code that holds only the PBX (tests of a running server). Endpoints never look here:
+// they hand the engine their own ports.
+const engines = new WeakMap<Pbx, MediaEngine>();
+
 /** The media engine carrying `pbx`'s audio (for composition code and tests), or undefined. */
 export function mediaEngineOf(pbx: Pbx): MediaEngine | undefined {
-  const media = legMediaOf(pbx);
-  return media instanceof MediaEngine ? media : undefined;
+  return engines.get(pbx);
 }
