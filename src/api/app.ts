@@ -134,7 +134,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(websocket, { options: { maxPayload: MAX_WS_MESSAGE_BYTES }, preClose: closeSockets, errorHandler: socketErrorHandler(clientWarnings(app, networkClock)) });
 
   // Audio of every call; stopped before the server closes, so open streams end and their connections go idle.
-  const media = new MediaEngine({ pbx, clock, config, onError: (error, context) => app.log.error({ err: error }, `media: ${context}`) });
+  const media = new MediaEngine({ pbx, clock, partyMedia: options.sim?.sim.partyMedia, onError: (error, context) => app.log.error({ err: error }, `media: ${context}`) });
   app.addHook('preClose', async () => media.stop());
 
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();

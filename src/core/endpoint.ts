@@ -1,5 +1,6 @@
 // The contract between the core and whatever sits at the end of a leg: simulated phone, external party, route point, IVR, queue (later SIP).
 
+import type { MediaPort } from './media-port.js';
 import type { ParticipantView } from './types.js';
 
 /** Why an endpoint refused an offered call. */
@@ -46,6 +47,11 @@ export interface Endpoint {
   dtmf?(leg: LegControl, digit: string): void;
   /** The leg has left the call; drop any timers kept for it. */
   removed?(leg: LegControl): void;
+  /**
+   * The audio of a leg that needs it now (Connected), asked once per leg by the media engine; undefined for a leg
+   * without audio of its own. Called while the core announces the change: must not call back into the core.
+   */
+  media?(leg: LegControl): MediaPort | undefined;
 }
 
 /** Where the core finds the endpoint for a device or an external number. Implemented in src/endpoints. */

@@ -6,6 +6,7 @@ import { validateAttachedData } from './attached-data.js';
 import type { Clock, TimerHandle } from './clock.js';
 import { resolveDestination, type Target } from './dialplan.js';
 import type { Endpoint, EndpointDirectory, LegControl, OfferInfo, RejectCause } from './endpoint.js';
+import type { MediaPort } from './media-port.js';
 import { CoreError, ErrorCodes, type ErrorCode } from './errors.js';
 import { assertActionAllowed, transition, type ParticipantInput } from './participant-state.js';
 import {
@@ -346,6 +347,16 @@ export class Pbx {
     if (!leg) return undefined;
     const peer = leg.peer && !leg.peer.removed ? leg.peer : undefined;
     return { held: leg.held, peerId: peer ? peer.id : null };
+  }
+
+  /**
+   * The audio port the endpoint of a participant supplies for its leg (`Endpoint.media`), or undefined when the
+   * participant is gone or its endpoint has none. The media engine asks once per leg, when the leg needs audio.
+   */
+  mediaPortOf(id: number): MediaPort | undefined {
+    const leg = this.legs.get(id);
+    if (!leg || leg.removed) return undefined;
+    return leg.endpoint.media?.(leg.control);
   }
 
   listCalls(): CallView[] {

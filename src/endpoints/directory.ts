@@ -4,6 +4,8 @@ import type { PbxConfig } from '../config/types.js';
 import type { Clock } from '../core/clock.js';
 import type { Endpoint, EndpointDirectory } from '../core/endpoint.js';
 import { Pbx } from '../core/pbx.js';
+import { EndpointAudio } from '../media/endpoint-audio.js';
+import type { PartyMediaStore } from '../media/party-media.js';
 import { BehaviourStore } from './behaviours.js';
 import { IvrEndpoint } from './ivr.js';
 import { QueueEndpoint } from './queue.js';
@@ -21,6 +23,8 @@ export class SimulatedEndpoints implements EndpointDirectory {
     private readonly clock: Clock,
     private readonly config: PbxConfig,
     readonly behaviours: BehaviourStore,
+    /** Prompts, hold music and party media behaviours the endpoints play. */
+    readonly audio: EndpointAudio,
   ) {}
 
   /** Lets another kind of device (SIP phones) answer for the devices it knows; the rest stay simulated. */
@@ -42,7 +46,8 @@ export class SimulatedEndpoints implements EndpointDirectory {
 
   external(number: string): Endpoint {
     // One per leg: its only state is the pending answer timer of that leg.
-    return new SimulatedParty(this.clock, () => this.behaviours.external(number));
+    const media = this.audio.partyMedia;
+    return new SimulatedParty(this.clock, () => this.behaviours.external(number), () => media.createSource(media.forNumber(number)));
   }
 
   externalCallerName(number: string): string {
@@ -54,11 +59,13 @@ export class SimulatedEndpoints implements EndpointDirectory {
       case 'routepoint':
         return new RoutePointEndpoint(() => this.pbx.isAutoAnswer(dn));
       case 'ivr':
-        return new IvrEndpoint(this.pbx, this.clock, this.findOrThrow(this.config.ivrs, dn));
+        return new IvrEndpoint(this.pbx, this.clock, this.findOrThrow(this.config.ivrs, dn), this.audio.ivrPrompt(dn));
       case 'queue':
-        return new QueueEndpoint(this.pbx, this.clock, this.findOrThrow(this.config.queues, dn));
-      default:
-        return new SimulatedParty(this.clock, () => this.behaviours.device(dn, deviceId));
+        return new QueueEndpoint(this.pbx, this.clock, this.findOrThrow(this.config.queues, dn), this.audio.holdMusic(dn));
+      default: {
+        const media = this.audio.partyMedia;
+        return new SimulatedParty(this.clock, () => this.behaviours.device(dn, deviceId), () => media.createSource(media.forDevice(dn, deviceId)));
+      }
     }
   }
 
@@ -73,13 +80,16 @@ export interface SimulatedPbx {
   pbx: Pbx;
   endpoints: SimulatedEndpoints;
   behaviours: BehaviourStore;
+  /** Media behaviours of the simulated parties (the /sim plane changes them; the media engine reports them). */
+  partyMedia: PartyMediaStore;
 }
 
 /** The PBX of `config` with every party simulated: the embedded demo, tests, and /sim all run on this. */
 export function createSimulatedPbx(config: PbxConfig, clock: Clock, onInternalError?: (error: unknown, context: string) => void): SimulatedPbx {
   const pbx = new Pbx({ clock, config, onInternalError });
   const behaviours = new BehaviourStore(config);
-  const endpoints = new SimulatedEndpoints(pbx, clock, config, behaviours);
+  const audio = new EndpointAudio(config, onInternalError ?? ((error, context) => console.error(`switchboard: ${context}:`, error)));
+  const endpoints = new SimulatedEndpoints(pbx, clock, config, behaviours, audio);
   pbx.attachEndpoints(endpoints);
-  return { pbx, endpoints, behaviours };
+  return { pbx, endpoints, behaviours, partyMedia: audio.partyMedia };
 }

@@ -3,9 +3,11 @@
 import type { IvrConfig } from '../config/types.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import type { Endpoint, LegControl, OfferInfo, RejectCause } from '../core/endpoint.js';
+import type { MediaPort } from '../core/media-port.js';
 import { isCoreError } from '../core/errors.js';
 import type { Pbx } from '../core/pbx.js';
-import { legMediaOf } from '../media/registry.js';
+import { SourcePort } from '../media/source-port.js';
+import { PcmSource } from '../media/source.js';
 
 interface IvrCall {
   timer: TimerHandle | undefined;
@@ -18,11 +20,15 @@ interface IvrCall {
  */
 export class IvrEndpoint implements Endpoint {
   private readonly calls = new Map<number, IvrCall>();
+  /** The audio port of each leg that has one (the media engine asked for it). */
+  private readonly ports = new Map<number, SourcePort>();
 
   constructor(
     private readonly pbx: Pbx,
     private readonly clock: Clock,
     private readonly config: IvrConfig,
+    /** The menu prompt (none: the menu is silent). */
+    private readonly prompt?: Int16Array,
   ) {}
 
   admit(_offer: OfferInfo): RejectCause | null {
@@ -49,7 +55,15 @@ export class IvrEndpoint implements Endpoint {
     this.route(leg, destination);
   }
 
+  /** Silent until the menu starts; keys in what the leg hears route like signalled ones. */
+  media(leg: LegControl): MediaPort {
+    const port = new SourcePort({ detectsDtmf: true });
+    this.ports.set(leg.participantId, port);
+    return port;
+  }
+
   removed(leg: LegControl): void {
+    this.ports.delete(leg.participantId);
     const call = this.calls.get(leg.participantId);
     if (call) this.clock.clearTimeout(call.timer);
     this.calls.delete(leg.participantId);
@@ -59,7 +73,7 @@ export class IvrEndpoint implements Endpoint {
     const call = this.calls.get(leg.participantId);
     if (!call) return;
     this.clock.clearTimeout(call.timer);
-    legMediaOf(this.pbx)?.playPrompt(leg.participantId); // the menu again, from the start
+    this.playPrompt(leg); // the menu again, from the start
     call.timer = this.clock.setTimeout(() => {
       call.timer = undefined;
       if (this.config.timeoutDestination === null) leg.hangup();
@@ -67,12 +81,16 @@ export class IvrEndpoint implements Endpoint {
     }, this.config.timeoutSeconds * 1000);
   }
 
+  private playPrompt(leg: LegControl): void {
+    if (this.prompt) this.ports.get(leg.participantId)?.play(new PcmSource(this.prompt));
+  }
+
   private route(leg: LegControl, destination: string): void {
     const call = this.calls.get(leg.participantId);
     if (!call) return;
     this.clock.clearTimeout(call.timer);
     call.timer = undefined;
-    legMediaOf(this.pbx)?.stopPrompt(leg.participantId);
+    this.ports.get(leg.participantId)?.stop();
     try {
       const operation = this.pbx.routeTo(leg.dn, leg.participantId, { destination, reason: 'None' });
       call.routing = true;

@@ -3,8 +3,11 @@
 import type { QueueConfig } from '../config/types.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import type { Endpoint, LegControl, OfferInfo, RejectCause } from '../core/endpoint.js';
+import type { MediaPort } from '../core/media-port.js';
 import { isCoreError } from '../core/errors.js';
 import type { Operation, Pbx } from '../core/pbx.js';
+import { SourcePort } from '../media/source-port.js';
+import { PcmSource } from '../media/source.js';
 
 interface QueuedCaller {
   holdTimer: TimerHandle | undefined;
@@ -28,6 +31,8 @@ export class QueueEndpoint implements Endpoint {
     private readonly pbx: Pbx,
     private readonly clock: Clock,
     private readonly config: QueueConfig,
+    /** Hold music the queued callers hear, looped (none: silence). */
+    private readonly holdMusic?: Int16Array,
   ) {}
 
   admit(_offer: OfferInfo): RejectCause | null {
@@ -43,6 +48,11 @@ export class QueueEndpoint implements Endpoint {
     this.callers.set(leg.participantId, caller);
     caller.holdTimer = this.clock.setTimeout(() => this.overflow(leg), this.config.holdTimeoutSeconds * 1000);
     this.ringAgents(leg);
+  }
+
+  /** The caller hears the hold music from connect until an agent replaces the queue's participant. */
+  media(_leg: LegControl): MediaPort | undefined {
+    return this.holdMusic ? new SourcePort({ source: new PcmSource(this.holdMusic, { loop: true }) }) : undefined;
   }
 
   removed(leg: LegControl): void {

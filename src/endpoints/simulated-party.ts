@@ -3,6 +3,9 @@
 import type { Behaviour } from '../config/types.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import type { Endpoint, LegControl, OfferInfo, RejectCause } from '../core/endpoint.js';
+import type { MediaPort } from '../core/media-port.js';
+import type { PartySource } from '../media/party-media.js';
+import { partyPort } from '../media/source-port.js';
 
 /**
  * Answers, refuses or lets ring according to the behaviour current when the call is offered. `unreachable`
@@ -15,6 +18,8 @@ export class SimulatedParty implements Endpoint {
   constructor(
     private readonly clock: Clock,
     private readonly behaviour: () => Behaviour,
+    /** What the party sends once connected: its media behaviour's source, chosen when the leg connects (none: silence). */
+    private readonly audio?: () => PartySource | undefined,
   ) {}
 
   admit(_offer: OfferInfo): RejectCause | null {
@@ -44,6 +49,11 @@ export class SimulatedParty implements Endpoint {
         leg.answer();
       }, behaviour.afterMs),
     );
+  }
+
+  /** The party's media behaviour; what it hears is recorded. */
+  media(_leg: LegControl): MediaPort {
+    return partyPort(this.audio?.());
   }
 
   removed(leg: LegControl): void {

@@ -142,7 +142,7 @@ describe('GET .../stream', () => {
   test('carries exactly 16,000 bytes per simulated second of what reaches the participant, then ends cleanly when it leaves', async (ctx) => {
     const t = await createTestApp(ctx);
     const media = mediaOf(t);
-    media.partyMedia.setNumber(CALLER, { kind: 'tone', frequenciesHz: 440 });
+    t.partyMedia.setNumber(CALLER, { kind: 'tone', frequenciesHz: 440 });
     const { callerId, appId, url } = callApp(t);
     const pending = t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${await t.token()}` } });
     await until(() => media.tapCount(appId) === 1, 'the reader is attached');
@@ -164,7 +164,7 @@ describe('GET .../stream', () => {
     const port = await listen(t);
     const token = await t.token();
     const media = mediaOf(t);
-    media.partyMedia.setNumber(CALLER, { kind: 'tone', frequenciesHz: 440 });
+    t.partyMedia.setNumber(CALLER, { kind: 'tone', frequenciesHz: 440 });
     const { callerId, appId, url } = callApp(t);
 
     // The slow reader: sends the request and never reads.
@@ -201,7 +201,7 @@ describe('POST .../stream', () => {
     const t = await createTestApp(ctx);
     const events = record(t);
     const media = mediaOf(t);
-    media.partyMedia.setNumber(CALLER, { kind: 'echo' });
+    t.partyMedia.setNumber(CALLER, { kind: 'echo' });
     const { callerId, appId, url } = callApp(t);
     const auth = { authorization: `Bearer ${await t.token()}` };
     const listening = t.app.inject({ method: 'GET', url, headers: auth });

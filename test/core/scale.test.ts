@@ -22,8 +22,8 @@ function busyPbx(n: number) {
   config.server.ringTimeoutSeconds = 3600;
   const clock = new ManualClock();
   const errors: unknown[] = [];
-  const { pbx } = createSimulatedPbx(config, clock, (error) => errors.push(error));
-  const media = new MediaEngine({ pbx, clock, config, onError: (error) => errors.push(error) });
+  const { pbx, partyMedia } = createSimulatedPbx(config, clock, (error) => errors.push(error));
+  const media = new MediaEngine({ pbx, clock, partyMedia, onError: (error) => errors.push(error) });
   for (let i = 0; i < n; i++) {
     const from = `+1555${String(i).padStart(7, '0')}`;
     if (i % 2 === 1) {

@@ -8,6 +8,7 @@ import { describe, test, type TestContext } from 'node:test';
 import { demoConfig } from '../../src/config/demo.js';
 import type { PbxConfig } from '../../src/config/types.js';
 import { ManualClock, type Clock, type TimerHandle } from '../../src/core/clock.js';
+import { createSimulatedPbx } from '../../src/endpoints/directory.js';
 import { DtmfSource } from '../../src/media/dtmf.js';
 import { MediaEngine, type MediaTap, type TapEndReason, type UploadOutcome } from '../../src/media/engine.js';
 import { FRAME_SAMPLES, UPLOAD_HARD_LIMIT_BYTES, UPLOAD_HIGH_WATER_BYTES, bytesFromSamples, dbm0ToPeak } from '../../src/media/format.js';
@@ -52,7 +53,7 @@ function setup(configure?: (config: PbxConfig) => void, clock?: (manual: ManualC
   configure?.(config);
   const t = startPbx(config);
   const errors: unknown[] = [];
-  const media = new MediaEngine({ pbx: t.pbx, clock: clock ? clock(t.clock) : t.clock, config: t.config, onError: (error) => errors.push(error) });
+  const media = new MediaEngine({ pbx: t.pbx, clock: clock ? clock(t.clock) : t.clock, partyMedia: t.partyMedia, onError: (error) => errors.push(error) });
   const check = () => {
     if (errors.length > 0) throw errors[0];
   };
@@ -459,11 +460,12 @@ describe('media engine: hold, queue music, IVR prompt', () => {
     const missing: unknown[] = [];
     const config = demoConfig({ demoSecret: TEST_DEMO_SECRET });
     config.ivrs[0]!.prompt = join(dir, 'absent.wav');
-    const t2 = startPbx(config);
-    const media2 = new MediaEngine({ pbx: t2.pbx, clock: t2.clock, config, onError: (error) => missing.push(error) });
+    const clock2 = new ManualClock();
+    const t2 = createSimulatedPbx(config, clock2, (error) => missing.push(error));
+    const media2 = new MediaEngine({ pbx: t2.pbx, clock: clock2, partyMedia: t2.partyMedia, onError: (error) => missing.push(error) });
     assert.equal(missing.length, 1, 'reported once, at start');
     const caller2 = t2.pbx.placeInboundCall({ from: CALLER, to: IVR_DID });
-    t2.clock.advance(1500);
+    clock2.advance(1500);
     assert.ok(indexOf(media2.recording(caller2.id)!.pcm, generatedIvrPrompt().subarray(0, 800)) >= 0);
   });
 });

@@ -35,7 +35,7 @@ class Probe implements MediaTap {
 
 async function simApp(ctx: TestContext) {
   const t = startPbx();
-  const media = new MediaEngine({ pbx: t.pbx, clock: t.clock, config: t.config });
+  const media = new MediaEngine({ pbx: t.pbx, clock: t.clock, partyMedia: t.partyMedia });
   const app = Fastify().withTypeProvider<TypeBoxTypeProvider>();
   await app.register(async (scope) => registerSimRoutes(scope, { sim: t, clock: t.clock, config: t.config, adminKey: KEY, media }), { prefix: '/sim' });
   await app.ready();
