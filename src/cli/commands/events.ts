@@ -1,7 +1,5 @@
 // `switchboard events`: tails the application's event socket, one readable line (or raw JSON) per frame.
 
-import { rmSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { CallControlError } from '../../client/errors.js';
 import { parseEntity } from '../../client/entities.js';
 import { EventType, type EventFrame } from '../../client/events.js';
@@ -9,6 +7,7 @@ import type { CallControlClient } from '../../client/call-control.js';
 import type { Participant } from '../../client/types.js';
 import { describeFrame, describeParticipant } from '../format.js';
 import { callControlClient, parseCommand, parseCount, stringFlag } from '../options.js';
+import { removeReadyFile, writeReadyFile } from '../ready-file.js';
 
 export const EVENTS_USAGE = `Usage: switchboard events [--json] [--count N] [--ready-file PATH]
   One line per frame (#sequence type entity, and for a participant Upsert its status as re-read);
@@ -58,7 +57,7 @@ export async function events(argv: string[]): Promise<number> {
     }
     // stderr, so that --json output stays one frame per line; tests wait for it before causing events.
     console.error(`Listening for events on ${client.baseUrl.replace(/^http/, 'ws')}/callcontrol/ws${Number.isFinite(count) ? ` until ${count} frames arrive` : ''} (Ctrl+C to stop)`);
-    if (readyFile !== undefined) writeFileSync(resolve(readyFile), `${client.baseUrl}\n`);
+    if (readyFile !== undefined) writeReadyFile(readyFile, client.baseUrl);
     let received = 0;
     for await (const frame of stream) {
       console.log(settings.json ? JSON.stringify(frame) : describeFrame(frame, await upsertDetail(client, frame)));
@@ -66,7 +65,7 @@ export async function events(argv: string[]): Promise<number> {
     }
     return 0;
   } finally {
-    if (readyFile !== undefined) rmSync(resolve(readyFile), { force: true }); // a later wait must not find it
+    if (readyFile !== undefined) removeReadyFile(readyFile); // a later wait must not find it
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

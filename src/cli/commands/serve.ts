@@ -1,8 +1,8 @@
 // `switchboard serve`: runs the server on a configuration file or the embedded demo PBX until SIGINT or SIGTERM.
 
-import { rmSync, writeFileSync } from 'node:fs';
 import { startServer, type RunningServer, type RunningSip } from '../../server.js';
 import { resolveServeSettings, type ServeSettings } from '../settings.js';
+import { removeReadyFile, writeReadyFile } from '../ready-file.js';
 
 /**
  * The start banner. It goes to standard error, the terminal's stream, never to standard output where the JSON logs
@@ -42,7 +42,7 @@ export async function serve(argv: string[]): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.error(`\n${signal}: stopping`);
-    if (settings.readyFile !== undefined) rmSync(settings.readyFile, { force: true });
+    if (settings.readyFile !== undefined) removeReadyFile(settings.readyFile);
     (running.server ? running.server.close() : Promise.resolve()).then(
       () => process.exit(0),
       (error: unknown) => {
@@ -62,7 +62,7 @@ export async function serve(argv: string[]): Promise<void> {
   }
   console.error(banner(settings, server));
   // After the banner: whoever waits for the file finds the banner printed and the server listening.
-  if (settings.readyFile !== undefined) writeFileSync(settings.readyFile, `${server.url}\n`);
+  if (settings.readyFile !== undefined) writeReadyFile(settings.readyFile, server.url);
 }
 
 /** `SIP:  udp+tcp HOST:PORT` (`, tls HOST:PORT` with SIP TLS), and how to register a softphone when the password is the demo's (a configured one is never printed). */
