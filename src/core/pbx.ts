@@ -3,6 +3,7 @@
 import type { PbxConfig } from '../config/types.js';
 import { MAX_ACTIVE_CALLS, MAX_DTMF_DIGITS, MAX_TIMEOUT_SECONDS } from '../limits.js';
 import { validateAttachedData } from './attached-data.js';
+import { causeToCode, codeToCause, describeCause, describeRefusal, REJECT_PRIORITY } from './causes.js';
 import type { Clock, TimerHandle } from './clock.js';
 import { resolveDestination, type Target } from './dialplan.js';
 import type { Endpoint, EndpointDirectory, LegControl, OfferInfo, RejectCause } from './endpoint.js';
@@ -182,28 +183,6 @@ const DTMF_DIGITS = /^[0-9*#A-D]+$/;
 function failure(code: ErrorCode, message: string, participant: ParticipantView | undefined): Outcome {
   return { ok: false, code, message, participant };
 }
-
-function causeToCode(cause: RemovalCause | undefined): ErrorCode {
-  switch (cause) {
-    case 'busy':
-      return ErrorCodes.DESTINATION_BUSY;
-    case 'rejected':
-      return ErrorCodes.DESTINATION_REJECTED;
-    case 'unreachable':
-      return ErrorCodes.DESTINATION_UNREACHABLE;
-    case 'not-registered':
-    case 'unregistered':
-      return ErrorCodes.DESTINATION_NOT_REGISTERED;
-    case 'no-answer':
-    case undefined:
-      return ErrorCodes.NO_ANSWER;
-    default:
-      return ErrorCodes.PARTICIPANT_LEFT;
-  }
-}
-
-/** Orders refusals so that a DN whose devices refuse differently reports the most telling one. */
-const REJECT_PRIORITY: readonly RejectCause[] = ['busy', 'rejected', 'unreachable', 'not-registered'];
 
 class SettledOperation implements Operation {
   constructor(
@@ -1124,8 +1103,7 @@ export class Pbx {
     });
     if (admitted.length > 0) return admitted;
     const cause = REJECT_PRIORITY.find((candidate) => refusals.includes(candidate)) ?? 'unreachable';
-    const wording: Record<RejectCause, string> = { busy: 'is busy', rejected: 'rejected the call', unreachable: 'is unreachable', 'not-registered': 'has no registered device' };
-    throw new CoreError(causeToCode(cause), `${label} ${wording[cause]}`);
+    throw new CoreError(causeToCode(cause), `${label} ${describeRefusal(cause)}`);
   }
 
   /** Starts an attempt of `kind` with the prepared destination ringing. */
@@ -1397,39 +1375,4 @@ export function parseReason(reason: string | undefined): Reason {
   const match = REASONS.find((candidate) => candidate.toLowerCase() === reason.toLowerCase());
   if (!match) throw new CoreError(ErrorCodes.INVALID_REASON, `reason must be one of ${REASONS.join(', ')}; got '${reason}'`);
   return match;
-}
-
-function codeToCause(code: ErrorCode): RemovalCause {
-  switch (code) {
-    case ErrorCodes.DESTINATION_BUSY:
-      return 'busy';
-    case ErrorCodes.DESTINATION_REJECTED:
-      return 'rejected';
-    case ErrorCodes.DESTINATION_UNREACHABLE:
-      return 'unreachable';
-    case ErrorCodes.DESTINATION_NOT_REGISTERED:
-      return 'not-registered';
-    case ErrorCodes.NO_ANSWER:
-      return 'no-answer';
-    default:
-      return 'peer-left';
-  }
-}
-
-function describeCause(cause: RemovalCause): string {
-  switch (cause) {
-    case 'busy':
-      return 'is busy';
-    case 'rejected':
-      return 'rejected the call';
-    case 'unreachable':
-      return 'is unreachable';
-    case 'not-registered':
-    case 'unregistered':
-      return 'is not registered';
-    case 'no-answer':
-      return 'did not answer';
-    default:
-      return `left (${cause})`;
-  }
 }
