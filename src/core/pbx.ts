@@ -1,6 +1,5 @@
 // The PBX: DNs, devices, calls and participants, and every command that changes them.
 
-import type { PbxConfig } from '../config/types.js';
 import { MAX_ACTIVE_CALLS, MAX_DTMF_DIGITS, MAX_TIMEOUT_SECONDS } from '../limits.js';
 import { validateAttachedData } from './attached-data.js';
 import { causeToCode, codeToCause, describeCause, describeRefusal, REJECT_PRIORITY } from './causes.js';
@@ -10,7 +9,7 @@ import type { Endpoint, EndpointDirectory, LegControl, OfferInfo, RejectCause } 
 import { CoreError, ErrorCodes, type ErrorCode } from './errors.js';
 import type { Attempt, AttemptKind, Call, DeviceRecord, DnRecord, DnRef, Identity, InboundCallRequest, Leg, MakeCallRequest, Operation, Outcome, PreparedOffer, RouteRequest } from './model.js';
 import { deviceView, dnView, participantDetail, participantLink, participantView, upsertIfChanged } from './views.js';
-import { Registry, type DeviceBinding } from './registry.js';
+import { Registry, type DeviceBinding, type PbxPlan } from './registry.js';
 import { assertActionAllowed, transition, type ParticipantInput } from './participant-state.js';
 import {
   DN_TYPE_NAMES,
@@ -36,7 +35,7 @@ const NO_DN: DnRef = { dn: '', type: TYPE_NONE };
 
 export interface PbxOptions {
   clock: Clock;
-  config: PbxConfig;
+  config: PbxPlan;
   /** Called when an endpoint hook or event listener throws; the PBX carries on. */
   onInternalError?: (error: unknown, context: string) => void;
 }
@@ -84,7 +83,7 @@ class AttemptOperation implements Operation {
  */
 export class Pbx {
   readonly clock: Clock;
-  private readonly config: PbxConfig;
+  private readonly config: PbxPlan;
   private readonly registry: Registry;
   private readonly legs = new Map<number, Leg>();
   /** The legs of each DN, so per-DN reads cost what that DN holds, not what the PBX holds. */

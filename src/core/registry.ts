@@ -27,6 +27,11 @@ export interface RegistryPlan {
   trunks: readonly { number: string; name: string; device: { id: string; userAgent: string }; dids: readonly { number: string; destination: string }[] }[];
 }
 
+/** What the core is built from: the registry's plan and the default ring timeout. The configuration satisfies it. */
+export interface PbxPlan extends RegistryPlan {
+  server: { ringTimeoutSeconds: number };
+}
+
 const DEFAULT_USER_AGENT = 'Switchboard SimPhone 1.0';
 const MAX_DEVICE_ID_CHARS = 256;
 
