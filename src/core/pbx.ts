@@ -1,13 +1,16 @@
 // The PBX: DNs, devices, calls and participants, and every command that changes them.
 
-import type { PbxConfig } from '../config/types.js';
 import { MAX_ACTIVE_CALLS, MAX_DTMF_DIGITS, MAX_TIMEOUT_SECONDS } from '../limits.js';
 import { validateAttachedData } from './attached-data.js';
-import type { Clock, TimerHandle } from './clock.js';
+import { causeToCode, codeToCause, describeCause, describeRefusal, REJECT_PRIORITY } from './causes.js';
+import type { Clock } from './clock.js';
 import { resolveDestination, type Target } from './dialplan.js';
 import type { Endpoint, EndpointDirectory, LegControl, OfferInfo, RejectCause } from './endpoint.js';
 import type { MediaPort } from './media-port.js';
 import { CoreError, ErrorCodes, type ErrorCode } from './errors.js';
+import type { Attempt, AttemptKind, Call, DeviceRecord, DnRecord, DnRef, Identity, InboundCallRequest, Leg, MakeCallRequest, Operation, Outcome, PreparedOffer, RouteRequest } from './model.js';
+import { deviceView, dnView, participantDetail, participantLink, participantView, upsertIfChanged } from './views.js';
+import { Registry, type DeviceBinding, type PbxPlan } from './registry.js';
 import { assertActionAllowed, transition, type ParticipantInput } from './participant-state.js';
 import {
   DN_TYPE_NAMES,
@@ -18,6 +21,7 @@ import {
   type DnKind,
   type DnView,
   type ParticipantDetail,
+  type ParticipantLink,
   type ParticipantStatus,
   type ParticipantView,
   type PbxEvent,
@@ -26,153 +30,13 @@ import {
   type RemovalCause,
 } from './types.js';
 
-export interface DeviceRecord {
-  dn: string;
-  id: string;
-  userAgent: string;
-  directControl: boolean;
-}
-
-export interface DnRecord {
-  number: string;
-  kind: DnKind;
-  name: string;
-  /** Registered devices, in registration order: what the API shows and calls reach. */
-  devices: Map<string, DeviceRecord>;
-  /** Devices known from configuration but not registered now. */
-  offline: Map<string, DeviceRecord>;
-  /** Route points only: answer offered calls at once. */
-  autoAnswer: boolean;
-}
-
-/** Who a leg is, as the other side sees it. */
-interface Identity {
-  dn: string;
-  type: string;
-  name: string;
-  callerId: string;
-}
-
-interface DnRef {
-  dn: string;
-  type: string;
-}
+export type { DeviceRecord, DnRecord, InboundCallRequest, MakeCallRequest, Operation, Outcome, RouteRequest } from './model.js';
 
 const NO_DN: DnRef = { dn: '', type: TYPE_NONE };
 
-interface Leg {
-  id: number;
-  call: Call;
-  legId: number;
-  dn: DnRecord;
-  deviceId: string;
-  directControl: boolean;
-  status: ParticipantStatus;
-  self: Identity;
-  party: Identity;
-  /** The participant this leg talks to (Connected) or is offered by (a ringing destination). */
-  peer: Leg | undefined;
-  held: boolean;
-  attachedData: Record<string, string>;
-  originatedBy: DnRef;
-  referredBy: DnRef;
-  onBehalfOf: DnRef;
-  /** The attempt this leg is a ringing candidate of. */
-  attempt: Attempt | undefined;
-  /** Unsettled attempts bringing someone to this leg (it is their `party`), and those that would replace it. */
-  attemptsAsParty: Set<Attempt>;
-  attemptsReplacing: Set<Attempt>;
-  endpoint: Endpoint;
-  control: LegControl;
-  removed: boolean;
-  /** Last view sent as an event, to send an Upsert only when something a client can see changed. */
-  lastView: ParticipantView | undefined;
-}
-
-interface Call {
-  id: number;
-  legs: Set<Leg>;
-  nextLegId: number;
-  did: string;
-  originator: DnRef;
-}
-
-/**
- * A pending effort to bring a destination into a call.
- * - `origin`: a device is rung so its user can place a call (no direct control, or a DN with several devices).
- * - `call`: the destination of a new call rings; failure ends the caller's participant.
- * - `routeto`: an alternative route for `replaced`; success replaces it, failure leaves it in place.
- * - `transfer`: `party` is held while the destination rings; success replaces `replaced`, failure returns the call.
- */
-type AttemptKind = 'origin' | 'call' | 'routeto' | 'transfer';
-
-interface Attempt {
-  kind: AttemptKind;
-  call: Call;
-  /** The participant that ends up talking to the destination (absent for `origin`). */
-  party: Leg | undefined;
-  replaced: Leg | undefined;
-  /** transfer only: the transferring participant left while the destination was ringing. */
-  replacedGone: boolean;
-  target: Target;
-  legs: Set<Leg>;
-  timer: TimerHandle | undefined;
-  reason: Reason;
-  /** origin only: where the picked-up device dials, and with what ring timeout. */
-  dialTarget: Target | undefined;
-  dialRingMs: number | null;
-  outcome: Outcome | undefined;
-  settledCallbacks: ((outcome: Outcome) => void)[];
-}
-
-/** How a pending operation ended. `participant` is the view of the participant the operation is about, as last seen. */
-export type Outcome =
-  | { ok: true; participant: ParticipantView | undefined }
-  | { ok: false; code: ErrorCode; message: string; participant: ParticipantView | undefined };
-
-/**
- * The result of a command. `participant` is the participant the response names; `outcome` is set once the
- * command's effect is known (immediately for most commands; later for a route or transfer that is still ringing).
- */
-export interface Operation {
-  readonly participant: ParticipantView | undefined;
-  readonly outcome: Outcome | undefined;
-  /** Calls back once with the outcome (at once if already known). */
-  onSettled(callback: (outcome: Outcome) => void): void;
-  /** Resolves with the outcome. */
-  settled(): Promise<Outcome>;
-}
-
-export interface MakeCallRequest {
-  dn: string;
-  /** Device form when given; DN form otherwise. */
-  deviceId?: string;
-  destination: string;
-  /** Ring timeout for the destination in seconds; 0 or absent for the configured default. */
-  timeoutSeconds?: number;
-  attachedData?: unknown;
-}
-
-export interface RouteRequest {
-  destination: string;
-  reason?: string;
-  /** Ring timeout of the new destination in seconds; absent for the configured default. */
-  ringTimeoutSeconds?: number;
-}
-
-export interface InboundCallRequest {
-  /** The external caller's number (E.164). */
-  from: string;
-  /** A DID of a trunk, or an internal DN number. */
-  to: string;
-  callerName?: string;
-  /** Trunk DN to arrive on; defaults to the trunk owning the DID, else the first trunk. */
-  trunk?: string;
-}
-
 export interface PbxOptions {
   clock: Clock;
-  config: PbxConfig;
+  config: PbxPlan;
   /** Called when an endpoint hook or event listener throws; the PBX carries on. */
   onInternalError?: (error: unknown, context: string) => void;
 }
@@ -183,28 +47,6 @@ const DTMF_DIGITS = /^[0-9*#A-D]+$/;
 function failure(code: ErrorCode, message: string, participant: ParticipantView | undefined): Outcome {
   return { ok: false, code, message, participant };
 }
-
-function causeToCode(cause: RemovalCause | undefined): ErrorCode {
-  switch (cause) {
-    case 'busy':
-      return ErrorCodes.DESTINATION_BUSY;
-    case 'rejected':
-      return ErrorCodes.DESTINATION_REJECTED;
-    case 'unreachable':
-      return ErrorCodes.DESTINATION_UNREACHABLE;
-    case 'not-registered':
-    case 'unregistered':
-      return ErrorCodes.DESTINATION_NOT_REGISTERED;
-    case 'no-answer':
-    case undefined:
-      return ErrorCodes.NO_ANSWER;
-    default:
-      return ErrorCodes.PARTICIPANT_LEFT;
-  }
-}
-
-/** Orders refusals so that a DN whose devices refuse differently reports the most telling one. */
-const REJECT_PRIORITY: readonly RejectCause[] = ['busy', 'rejected', 'unreachable', 'not-registered'];
 
 class SettledOperation implements Operation {
   constructor(
@@ -236,22 +78,14 @@ class AttemptOperation implements Operation {
   }
 }
 
-/** Prepared destination: the endpoints that agreed to ring, found before any participant is created. */
-interface PreparedOffer {
-  target: Target;
-  identity: Identity;
-  entries: { dn: DnRecord; device: DeviceRecord; endpoint: Endpoint }[];
-}
-
 /**
  * The telephony core. Commands validate fully before changing anything, so a refused command leaves no trace.
  * Every change is announced as a {@link PbxEvent}, in order, to subscribers.
  */
 export class Pbx {
   readonly clock: Clock;
-  private readonly config: PbxConfig;
-  private readonly dns = new Map<string, DnRecord>();
-  private readonly didRoutes = new Map<string, { trunk: DnRecord; destination: string }>();
+  private readonly config: PbxPlan;
+  private readonly registry: Registry;
   private readonly legs = new Map<number, Leg>();
   /** The legs of each DN, so per-DN reads cost what that DN holds, not what the PBX holds. */
   private readonly legsByDn = new Map<DnRecord, Set<Leg>>();
@@ -270,7 +104,7 @@ export class Pbx {
     this.clock = options.clock;
     this.config = options.config;
     this.onInternalError = options.onInternalError ?? ((error, context) => console.error(`switchboard: ${context}:`, error));
-    this.loadDns(options.config);
+    this.registry = new Registry(options.config);
   }
 
   /** Connects the endpoints; must be called once before calls are placed. */
@@ -286,12 +120,13 @@ export class Pbx {
   // ---------------------------------------------------------------- queries
 
   listDns(): DnView[] {
-    return [...this.dns.values()].map((dn) => this.dnView(dn));
+    return [...this.dns.values()].map((dn) => dnView(dn, this.legsOf(dn)));
   }
 
   /** Throws DnNotFound. */
   getDn(number: string): DnView {
-    return this.dnView(this.requireDn(number));
+    const dn = this.requireDn(number);
+    return dnView(dn, this.legsOf(dn));
   }
 
   hasDn(number: string): boolean {
@@ -316,7 +151,7 @@ export class Pbx {
 
   /** Throws DnNotFound. */
   listParticipants(dn: string): ParticipantView[] {
-    return this.legsOf(this.requireDn(dn)).map((leg) => this.view(leg));
+    return this.legsOf(this.requireDn(dn)).map((leg) => participantView(leg));
   }
 
   /** Whether any participant is on DN `dn` now (false for an unknown DN). */
@@ -332,21 +167,19 @@ export class Pbx {
 
   /** Throws DnNotFound or ParticipantNotFound (also when the id belongs to another DN). */
   getParticipant(dn: string, id: number): ParticipantView {
-    return this.view(this.requireLeg(dn, id));
+    return participantView(this.requireLeg(dn, id));
   }
 
   /** The participant with this id on any DN, with what the wire does not carry; undefined when gone. */
   participantDetail(id: number): ParticipantDetail | undefined {
     const leg = this.legs.get(id);
-    return leg ? this.detail(leg) : undefined;
+    return leg ? participantDetail(leg) : undefined;
   }
 
   /** Whether a participant is held and whom it talks to, without building its view (the media engine asks per event). */
-  participantLink(id: number): { held: boolean; peerId: number | null } | undefined {
+  participantLink(id: number): ParticipantLink | undefined {
     const leg = this.legs.get(id);
-    if (!leg) return undefined;
-    const peer = leg.peer && !leg.peer.removed ? leg.peer : undefined;
-    return { held: leg.held, peerId: peer ? peer.id : null };
+    return leg ? participantLink(leg) : undefined;
   }
 
   /**
@@ -360,7 +193,7 @@ export class Pbx {
   }
 
   listCalls(): CallView[] {
-    return [...this.calls.values()].map((call) => ({ callId: call.id, did: call.did, participants: [...call.legs].map((leg) => this.detail(leg)) }));
+    return [...this.calls.values()].map((call) => ({ callId: call.id, did: call.did, participants: [...call.legs].map((leg) => participantDetail(leg)) }));
   }
 
   activeCallCount(): number {
@@ -403,7 +236,7 @@ export class Pbx {
         const origin = this.createLeg(call, dn, single, this.endpointForDevice(dn.number, single.id), 'Dialing', originIdentity, this.targetIdentity(target));
         origin.attachedData = attachedData;
         this.emitUpsert(origin);
-        const view = this.view(origin);
+        const view = participantView(origin);
         this.dialOut(origin, target, ringMs, 'later');
         return new SettledOperation(view, { ok: true, participant: view });
       }
@@ -426,7 +259,7 @@ export class Pbx {
       }
       this.startAttemptTimer(attempt, this.ringTimeoutMs(undefined));
       const [firstLeg] = attempt.legs;
-      if (devices.length === 1 && firstLeg) return new SettledOperation(this.view(firstLeg), { ok: true, participant: this.view(firstLeg) });
+      if (devices.length === 1 && firstLeg) return new SettledOperation(participantView(firstLeg), { ok: true, participant: participantView(firstLeg) });
       return new AttemptOperation(undefined, attempt);
     });
   }
@@ -436,7 +269,7 @@ export class Pbx {
     return this.run(() => {
       const leg = this.requireLeg(dn, id);
       assertActionAllowed('drop', leg.status, id);
-      const view = this.view(leg);
+      const view = participantView(leg);
       this.removeLeg(leg, 'dropped');
       return new SettledOperation(view, { ok: true, participant: view });
     });
@@ -454,7 +287,7 @@ export class Pbx {
         throw new CoreError(ErrorCodes.NOT_SUPPORTED, `participant ${id} is on a device without direct control: only the phone's user can answer it`);
       }
       this.answerLeg(leg);
-      const view = this.legs.has(id) ? this.view(leg) : leg.lastView;
+      const view = this.legs.has(id) ? participantView(leg) : leg.lastView;
       return new SettledOperation(view, { ok: true, participant: view });
     });
   }
@@ -478,7 +311,7 @@ export class Pbx {
       if (target.kind === 'dn' && target.dn === leg.dn) throw new CoreError(ErrorCodes.INVALID_DESTINATION, `participant ${id} is already ringing at DN ${dn}`);
       const caller = attempt.party;
       const prepared = this.prepareOffer(target, caller ? caller.self : this.dnIdentity(leg.dn));
-      const view = this.view(leg);
+      const view = participantView(leg);
       const old = [...attempt.legs].filter((candidate) => candidate.dn === leg.dn);
       attempt.target = target;
       attempt.reason = reason;
@@ -513,7 +346,7 @@ export class Pbx {
       const attempt = this.newAttempt('routeto', leg.call, party, leg, target, reason);
       this.addCandidates(attempt, prepared, options.onBehalf ? { onBehalfOf: this.ref(leg.dn) } : { referredBy: this.ref(leg.dn) });
       this.startAttemptTimer(attempt, this.ringTimeoutMs(request.ringTimeoutSeconds, target));
-      return new AttemptOperation(this.view(leg), attempt);
+      return new AttemptOperation(participantView(leg), attempt);
     });
   }
 
@@ -537,7 +370,7 @@ export class Pbx {
       party.held = true;
       this.addCandidates(attempt, prepared, { referredBy: this.ref(leg.dn) });
       this.startAttemptTimer(attempt, this.ringTimeoutMs(request.ringTimeoutSeconds, target));
-      return new AttemptOperation(this.view(leg), attempt);
+      return new AttemptOperation(participantView(leg), attempt);
     });
   }
 
@@ -547,7 +380,7 @@ export class Pbx {
       const leg = this.requireLeg(dn, id);
       assertActionAllowed('attach_participant_data', leg.status, id);
       this.attachData(leg, validateAttachedData(data, leg.attachedData));
-      const view = this.view(leg);
+      const view = participantView(leg);
       return new SettledOperation(view, { ok: true, participant: view });
     });
   }
@@ -563,7 +396,7 @@ export class Pbx {
       const party = this.partyOf(leg);
       if (!party) throw new CoreError(ErrorCodes.INVALID_STATE, `participant ${id} has no other party yet`);
       this.attachData(party, validateAttachedData(data, party.attachedData));
-      const view = this.view(leg);
+      const view = participantView(leg);
       return new SettledOperation(view, { ok: true, participant: view });
     });
   }
@@ -579,7 +412,7 @@ export class Pbx {
       const from = request.from.trim();
       if (!EXTERNAL_NUMBER.test(from)) throw new CoreError(ErrorCodes.INVALID_ARGUMENT, `caller number must be digits with an optional leading +, got '${request.from}'`);
       const to = request.to.trim();
-      const did = this.didRoutes.get(to);
+      const did = this.registry.didRoutes.get(to);
       let trunk: DnRecord | undefined;
       if (request.trunk !== undefined) {
         trunk = this.requireDn(request.trunk);
@@ -600,7 +433,7 @@ export class Pbx {
       const origin = this.createLeg(call, trunk, trunkDevice, this.directoryOrThrow().external(from), 'Dialing', self, prepared.identity);
       this.emitUpsert(origin);
       this.placeOffer('call', call, prepared, origin, undefined, this.ringTimeoutMs(undefined, prepared.target), 'None', {});
-      return this.view(origin);
+      return participantView(origin);
     });
   }
 
@@ -619,7 +452,7 @@ export class Pbx {
       const origin = this.createLeg(call, record, device, this.endpointForDevice(dn, device.id), 'Dialing', identity, prepared.identity);
       this.emitUpsert(origin);
       this.placeOffer('call', call, prepared, origin, undefined, this.ringTimeoutMs(undefined, target), 'None', {});
-      return this.view(origin);
+      return participantView(origin);
     });
   }
 
@@ -678,7 +511,7 @@ export class Pbx {
     this.run(() => {
       const leg = this.requireLegAnywhere(id);
       for (const attempt of [...leg.attemptsReplacing].filter((a) => a.kind === 'routeto')) {
-        this.settleAttempt(attempt, failure(ErrorCodes.PARTICIPANT_LEFT, 'route cancelled', this.view(leg)), 'cancelled');
+        this.settleAttempt(attempt, failure(ErrorCodes.PARTICIPANT_LEFT, 'route cancelled', participantView(leg)), 'cancelled');
       }
     });
   }
@@ -687,35 +520,36 @@ export class Pbx {
   registerDevice(dn: string, device: { id: string; userAgent?: string; directControl?: boolean }): DeviceView {
     return this.run(() => {
       const record = this.requireDn(dn);
-      if (record.kind !== 'extension') throw new CoreError(ErrorCodes.NOT_SUPPORTED, `devices can only be registered on extensions; DN ${dn} is a ${record.kind}`);
-      if (device.id.length === 0 || device.id.length > 256) throw new CoreError(ErrorCodes.INVALID_ARGUMENT, 'device id must be 1-256 characters');
-      if (record.devices.has(device.id)) throw new CoreError(ErrorCodes.INVALID_STATE, `device '${device.id}' is already registered on DN ${dn}`);
-      const known = record.offline.get(device.id);
-      const registered: DeviceRecord = {
-        dn,
-        id: device.id,
-        userAgent: device.userAgent ?? known?.userAgent ?? 'Switchboard SimPhone 1.0',
-        directControl: device.directControl ?? known?.directControl ?? false,
-      };
-      record.offline.delete(device.id);
-      record.devices.set(device.id, registered);
-      this.emit({ type: 'device-added', device: deviceView(registered) });
-      return deviceView(registered);
+      if (record.kind === 'extension' && record.devices.has(device.id)) throw new CoreError(ErrorCodes.INVALID_STATE, `device '${device.id}' is already registered on DN ${dn}`);
+      return this.applyBinding(dn, { deviceId: device.id, userAgent: device.userAgent, directControl: device.directControl });
     });
+  }
+
+  /**
+   * Binds a device as a registrar does: a new device is announced like {@link registerDevice}; the same device id
+   * binding again refreshes it in place (contact, expiry, user agent) and keeps its calls, announced only when its
+   * user agent changed. Errors: DnNotFound, NotSupported, InvalidArgument.
+   */
+  bindDevice(dn: string, binding: DeviceBinding): DeviceView {
+    return this.run(() => this.applyBinding(dn, binding));
+  }
+
+  private applyBinding(dn: string, binding: DeviceBinding): DeviceView {
+    const { device, change } = this.registry.bind(dn, binding);
+    if (change !== 'unchanged') this.emit({ type: 'device-added', device: deviceView(device) });
+    return deviceView(device);
   }
 
   /** Unregisters a device; its participants leave their calls. Errors: DnNotFound, DeviceNotFound. */
   unregisterDevice(dn: string, deviceId: string): DeviceView {
     return this.run(() => {
       const record = this.requireDn(dn);
-      const device = record.devices.get(deviceId);
-      if (!device) throw new CoreError(ErrorCodes.DEVICE_NOT_FOUND, `DN ${dn} has no registered device '${deviceId}'`);
+      if (!record.devices.has(deviceId)) throw new CoreError(ErrorCodes.DEVICE_NOT_FOUND, `DN ${dn} has no registered device '${deviceId}'`);
       if (record.kind !== 'extension') throw new CoreError(ErrorCodes.NOT_SUPPORTED, `only extension devices can be unregistered; DN ${dn} is a ${record.kind}`);
       for (const leg of this.legsOf(record)) {
         if (leg.deviceId === deviceId) this.removeLeg(leg, 'unregistered');
       }
-      record.devices.delete(deviceId);
-      record.offline.set(deviceId, device);
+      const device = this.registry.release(record, deviceId);
       this.emit({ type: 'device-removed', device: deviceView(device) });
       return deviceView(device);
     });
@@ -805,26 +639,6 @@ export class Pbx {
 
   // ---------------------------------------------------------------- internals: set-up
 
-  private loadDns(config: PbxConfig): void {
-    const add = (number: string, kind: DnKind, name: string, devices: DeviceRecord[], offline: DeviceRecord[] = [], autoAnswer = false): DnRecord => {
-      const record: DnRecord = { number, kind, name, devices: new Map(devices.map((d) => [d.id, d])), offline: new Map(offline.map((d) => [d.id, d])), autoAnswer };
-      this.dns.set(number, record);
-      return record;
-    };
-    const system = (number: string, device: { id: string; userAgent: string }): DeviceRecord => ({ dn: number, id: device.id, userAgent: device.userAgent, directControl: true });
-    for (const ext of config.extensions) {
-      const toRecord = (d: (typeof ext.devices)[number]): DeviceRecord => ({ dn: ext.number, id: d.id, userAgent: d.userAgent, directControl: d.directControl });
-      add(ext.number, 'extension', ext.name, ext.devices.filter((d) => d.registered).map(toRecord), ext.devices.filter((d) => !d.registered).map(toRecord));
-    }
-    for (const rp of config.routePoints) add(rp.number, 'routepoint', rp.name, [system(rp.number, rp.device)], [], rp.autoAnswer);
-    for (const ivr of config.ivrs) add(ivr.number, 'ivr', ivr.name, [system(ivr.number, ivr.device)]);
-    for (const queue of config.queues) add(queue.number, 'queue', queue.name, [system(queue.number, queue.device)]);
-    for (const trunk of config.trunks) {
-      const record = add(trunk.number, 'externalline', trunk.name, [system(trunk.number, trunk.device)]);
-      for (const did of trunk.dids) this.didRoutes.set(did.number, { trunk: record, destination: did.destination });
-    }
-  }
-
   /** Route point setting, also changeable at run time by the simulation plane. */
   setAutoAnswer(dn: string, autoAnswer: boolean): void {
     const record = this.requireDn(dn);
@@ -886,10 +700,8 @@ export class Pbx {
   /** Sends an Upsert when what a client sees of the leg changed since the last one. */
   private emitUpsert(leg: Leg): void {
     if (leg.removed) return;
-    const view = this.view(leg);
-    if (leg.lastView && sameView(leg.lastView, view)) return;
-    leg.lastView = view;
-    this.emit({ type: 'participant-upserted', participant: view });
+    const view = upsertIfChanged(leg);
+    if (view) this.emit({ type: 'participant-upserted', participant: view, link: participantLink(leg) });
   }
 
   // ---------------------------------------------------------------- internals: lookups
@@ -900,9 +712,11 @@ export class Pbx {
   }
 
   private requireDn(number: string): DnRecord {
-    const record = this.dns.get(number);
-    if (!record) throw new CoreError(ErrorCodes.DN_NOT_FOUND, `DN ${number} does not exist`);
-    return record;
+    return this.registry.require(number);
+  }
+
+  private get dns(): Map<string, DnRecord> {
+    return this.registry.dns;
   }
 
   private requireLeg(dn: string, id: number): Leg {
@@ -982,45 +796,6 @@ export class Pbx {
     return { dn: target.trunk.number, type: DN_TYPE_NAMES.externalline, name: this.directoryOrThrow().externalCallerName(target.number), callerId: target.number };
   }
 
-  private view(leg: Leg): ParticipantView {
-    return {
-      id: leg.id,
-      status: leg.status,
-      dn: leg.dn.number,
-      partyCallerName: leg.party.name,
-      partyDn: leg.party.dn,
-      partyCallerId: leg.party.callerId,
-      partyDid: leg.call.did,
-      deviceId: leg.deviceId,
-      partyDnType: leg.party.type,
-      directControl: leg.directControl,
-      originatedByDn: leg.originatedBy.dn,
-      originatedByType: leg.originatedBy.type,
-      referredByDn: leg.referredBy.dn,
-      referredByType: leg.referredBy.type,
-      onBehalfOfDn: leg.onBehalfOf.dn,
-      onBehalfOfType: leg.onBehalfOf.type,
-      callId: leg.call.id,
-      legId: leg.legId,
-    };
-  }
-
-  private detail(leg: Leg): ParticipantDetail {
-    const peer = leg.peer && !leg.peer.removed ? leg.peer : undefined;
-    return { ...this.view(leg), number: leg.self.callerId, name: leg.self.name, held: leg.held, attachedData: { ...leg.attachedData }, peerId: peer ? peer.id : null };
-  }
-
-  private dnView(dn: DnRecord): DnView {
-    return {
-      dn: dn.number,
-      type: DN_TYPE_NAMES[dn.kind],
-      kind: dn.kind,
-      name: dn.name,
-      devices: [...dn.devices.values()].map(deviceView),
-      participants: this.legsOf(dn).map((leg) => this.view(leg)),
-    };
-  }
-
   // ---------------------------------------------------------------- internals: building calls
 
   private newCall(did: string, originator: DnRef): Call {
@@ -1083,7 +858,7 @@ export class Pbx {
         if (leg.status === 'Ringing') this.endpointReject(leg.id, cause);
       }),
       hangup: () => guard(() => this.endpointHangup(leg.id)),
-      view: () => (leg.removed ? undefined : this.view(leg)),
+      view: () => (leg.removed ? undefined : participantView(leg)),
     };
   }
 
@@ -1135,8 +910,7 @@ export class Pbx {
     });
     if (admitted.length > 0) return admitted;
     const cause = REJECT_PRIORITY.find((candidate) => refusals.includes(candidate)) ?? 'unreachable';
-    const wording: Record<RejectCause, string> = { busy: 'is busy', rejected: 'rejected the call', unreachable: 'is unreachable', 'not-registered': 'has no registered device' };
-    throw new CoreError(causeToCode(cause), `${label} ${wording[cause]}`);
+    throw new CoreError(causeToCode(cause), `${label} ${describeRefusal(cause)}`);
   }
 
   /** Starts an attempt of `kind` with the prepared destination ringing. */
@@ -1196,7 +970,7 @@ export class Pbx {
   /** A device rung to place a call was picked up: it now dials the destination. */
   private originPickedUp(attempt: Attempt, leg: Leg): void {
     this.setStatus(leg, 'origin-picked-up');
-    this.settleAttempt(attempt, { ok: true, participant: this.view(leg) }, 'answered-elsewhere', leg);
+    this.settleAttempt(attempt, { ok: true, participant: participantView(leg) }, 'answered-elsewhere', leg);
     leg.attempt = undefined;
     const target = attempt.dialTarget;
     if (target) this.dialOut(leg, target, attempt.dialRingMs, 'now');
@@ -1245,19 +1019,19 @@ export class Pbx {
     // it would have replaced is replaced too, along the whole chain.
     for (let current = replaced; current && !current.removed; ) {
       const earlier = current.attempt;
-      if (earlier && !earlier.outcome) this.settleAttempt(earlier, { ok: true, participant: this.view(earlier.replaced ?? current) }, 'answered-elsewhere', current);
+      if (earlier && !earlier.outcome) this.settleAttempt(earlier, { ok: true, participant: participantView(earlier.replaced ?? current) }, 'answered-elsewhere', current);
       this.removeLeg(current, 'replaced');
       current = earlier?.replaced;
     }
     // The party now talks to `answered`: nothing else may still be offering it elsewhere.
     if (party) {
       for (const other of [...party.attemptsAsParty]) {
-        this.settleAttempt(other, failure(ErrorCodes.PARTICIPANT_LEFT, `participant ${party.id} was connected elsewhere`, this.view(party)), 'answered-elsewhere');
+        this.settleAttempt(other, failure(ErrorCodes.PARTICIPANT_LEFT, `participant ${party.id} was connected elsewhere`, participantView(party)), 'answered-elsewhere');
       }
     }
     this.defer(answered, (endpoint, control) => endpoint.connected?.(control));
     if (party && !party.removed && party.status === 'Connected') this.defer(party, (endpoint, control) => endpoint.connected?.(control));
-    const finalView = this.view(answered);
+    const finalView = participantView(answered);
     attempt.outcome = { ok: true, participant: replaced ? (replaced.lastView ?? finalView) : finalView };
   }
 
@@ -1286,7 +1060,7 @@ export class Pbx {
   }
 
   private failAttempt(attempt: Attempt, code: ErrorCode, message: string, subject: Leg | undefined, legCause: RemovalCause): void {
-    this.settleAttempt(attempt, failure(code, message, subject ? (subject.removed ? subject.lastView : this.view(subject)) : undefined), legCause);
+    this.settleAttempt(attempt, failure(code, message, subject ? (subject.removed ? subject.lastView : participantView(subject)) : undefined), legCause);
     const party = attempt.party;
     switch (attempt.kind) {
       case 'origin':
@@ -1348,13 +1122,14 @@ export class Pbx {
   /** Removes a leg and everything that cannot go on without it. */
   private removeLeg(leg: Leg, cause: RemovalCause): void {
     if (leg.removed) return;
-    const finalView = this.view(leg);
+    const finalView = participantView(leg);
+    const finalLink = participantLink(leg);
     leg.removed = true;
     leg.lastView = finalView;
     this.legs.delete(leg.id);
     this.legsByDn.get(leg.dn)?.delete(leg);
     leg.call.legs.delete(leg);
-    this.emit({ type: 'participant-removed', participant: finalView, cause });
+    this.emit({ type: 'participant-removed', participant: finalView, cause, link: finalLink });
     this.defer(leg, (endpoint, control) => endpoint.removed?.(control));
 
     // 1. It was ringing in an attempt: the attempt fails when no candidate is left.
@@ -1393,54 +1168,10 @@ function firstDevice(dn: DnRecord): DeviceRecord {
   return device;
 }
 
-function deviceView(device: DeviceRecord): DeviceView {
-  return { dn: device.dn, deviceId: device.id, userAgent: device.userAgent };
-}
-
-function sameView(a: ParticipantView, b: ParticipantView): boolean {
-  for (const key of Object.keys(a) as (keyof ParticipantView)[]) if (a[key] !== b[key]) return false;
-  return true;
-}
-
 /** Accepts the reason values of PROTOCOL.md §4, case-insensitively; absent or empty means None. */
 export function parseReason(reason: string | undefined): Reason {
   if (reason === undefined || reason === '') return 'None';
   const match = REASONS.find((candidate) => candidate.toLowerCase() === reason.toLowerCase());
   if (!match) throw new CoreError(ErrorCodes.INVALID_REASON, `reason must be one of ${REASONS.join(', ')}; got '${reason}'`);
   return match;
-}
-
-function codeToCause(code: ErrorCode): RemovalCause {
-  switch (code) {
-    case ErrorCodes.DESTINATION_BUSY:
-      return 'busy';
-    case ErrorCodes.DESTINATION_REJECTED:
-      return 'rejected';
-    case ErrorCodes.DESTINATION_UNREACHABLE:
-      return 'unreachable';
-    case ErrorCodes.DESTINATION_NOT_REGISTERED:
-      return 'not-registered';
-    case ErrorCodes.NO_ANSWER:
-      return 'no-answer';
-    default:
-      return 'peer-left';
-  }
-}
-
-function describeCause(cause: RemovalCause): string {
-  switch (cause) {
-    case 'busy':
-      return 'is busy';
-    case 'rejected':
-      return 'rejected the call';
-    case 'unreachable':
-      return 'is unreachable';
-    case 'not-registered':
-    case 'unregistered':
-      return 'is not registered';
-    case 'no-answer':
-      return 'did not answer';
-    default:
-      return `left (${cause})`;
-  }
 }

@@ -116,10 +116,16 @@ export type RemovalCause =
   | 'unregistered' // its device unregistered mid-call
   | 'reset'; // the PBX was reset or is shutting down
 
-/** Ordered domain events: every observable change of the PBX. */
+/** Whether a participant is held and whom it talks to. Core-internal: carried on events, never on the wire. */
+export interface ParticipantLink {
+  held: boolean;
+  peerId: number | null;
+}
+
+/** Ordered domain events: every observable change of the PBX. `link` is the participant's topology at that moment. */
 export type PbxEvent =
-  | { type: 'participant-upserted'; participant: ParticipantView }
-  | { type: 'participant-removed'; participant: ParticipantView; cause: RemovalCause }
+  | { type: 'participant-upserted'; participant: ParticipantView; link: ParticipantLink }
+  | { type: 'participant-removed'; participant: ParticipantView; cause: RemovalCause; link: ParticipantLink }
   | { type: 'device-added'; device: DeviceView }
   | { type: 'device-removed'; device: DeviceView }
   | { type: 'dtmf'; dn: string; participantId: number; digits: string }

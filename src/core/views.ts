@@ -1,0 +1,72 @@
+// Wire views of legs, DNs and devices, and the change detection that decides when a participant Upsert is news.
+
+import type { DeviceRecord, DnRecord, Leg } from './model.js';
+import { DN_TYPE_NAMES, type DeviceView, type DnView, type ParticipantDetail, type ParticipantLink, type ParticipantView } from './types.js';
+
+/** The participant as the API shows it. */
+export function participantView(leg: Leg): ParticipantView {
+  return {
+    id: leg.id,
+    status: leg.status,
+    dn: leg.dn.number,
+    partyCallerName: leg.party.name,
+    partyDn: leg.party.dn,
+    partyCallerId: leg.party.callerId,
+    partyDid: leg.call.did,
+    deviceId: leg.deviceId,
+    partyDnType: leg.party.type,
+    directControl: leg.directControl,
+    originatedByDn: leg.originatedBy.dn,
+    originatedByType: leg.originatedBy.type,
+    referredByDn: leg.referredBy.dn,
+    referredByType: leg.referredBy.type,
+    onBehalfOfDn: leg.onBehalfOf.dn,
+    onBehalfOfType: leg.onBehalfOf.type,
+    callId: leg.call.id,
+    legId: leg.legId,
+  };
+}
+
+/** Whether a leg is held and whom it talks to: the topology the media engine follows. */
+export function participantLink(leg: Leg): ParticipantLink {
+  const peer = leg.peer && !leg.peer.removed ? leg.peer : undefined;
+  return { held: leg.held, peerId: peer ? peer.id : null };
+}
+
+/** The participant with what /sim and the media engine also need. */
+export function participantDetail(leg: Leg): ParticipantDetail {
+  return { ...participantView(leg), number: leg.self.callerId, name: leg.self.name, held: leg.held, attachedData: { ...leg.attachedData }, peerId: participantLink(leg).peerId };
+}
+
+/** A DN with its registered devices and the given legs as participants. */
+export function dnView(dn: DnRecord, legs: readonly Leg[]): DnView {
+  return {
+    dn: dn.number,
+    type: DN_TYPE_NAMES[dn.kind],
+    kind: dn.kind,
+    name: dn.name,
+    devices: [...dn.devices.values()].map(deviceView),
+    participants: legs.map(participantView),
+  };
+}
+
+/** A device as the API shows it (never its contact or expiry). */
+export function deviceView(device: DeviceRecord): DeviceView {
+  return { dn: device.dn, deviceId: device.id, userAgent: device.userAgent };
+}
+
+/**
+ * The view to announce for a leg, or undefined when a client would see nothing new since the last announcement.
+ * Remembers what it returns, so each change is announced once.
+ */
+export function upsertIfChanged(leg: Leg): ParticipantView | undefined {
+  const view = participantView(leg);
+  if (leg.lastView && sameView(leg.lastView, view)) return undefined;
+  leg.lastView = view;
+  return view;
+}
+
+function sameView(a: ParticipantView, b: ParticipantView): boolean {
+  for (const key of Object.keys(a) as (keyof ParticipantView)[]) if (a[key] !== b[key]) return false;
+  return true;
+}
