@@ -1,5 +1,6 @@
 // Builds the endpoints of the simulated PBX and connects them to the core.
 
+import { outboundRules } from '../config/outbound.js';
 import type { PbxConfig } from '../config/types.js';
 import type { Clock } from '../core/clock.js';
 import type { Endpoint, EndpointDirectory } from '../core/endpoint.js';
@@ -77,7 +78,7 @@ export interface SimulatedPbx {
 
 /** The PBX of `config` with every party simulated: the embedded demo, tests, and /sim all run on this. */
 export function createSimulatedPbx(config: PbxConfig, clock: Clock, onInternalError?: (error: unknown, context: string) => void): SimulatedPbx {
-  const pbx = new Pbx({ clock, config, onInternalError });
+  const pbx = new Pbx({ clock, config, onInternalError, outboundRules: outboundRules(config) });
   const behaviours = new BehaviourStore(config);
   const endpoints = new SimulatedEndpoints(pbx, clock, config, behaviours);
   pbx.attachEndpoints(endpoints);
