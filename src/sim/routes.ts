@@ -3,13 +3,14 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { withDeviceId } from '../api/ids.js';
+import { simStatusOf } from '../api/errors.js';
+import { decimalInt32, withDeviceId } from '../api/ids.js';
 import type { ApiInstance } from '../api/context.js';
 import type { SipStatus } from '../api/sip-status.js';
 import type { PbxConfig } from '../config/types.js';
 import { ManualClock, type Clock, type TimerHandle } from '../core/clock.js';
 import { END_CALLS_SLICE_CALLS } from '../limits.js';
-import { CoreError, ErrorCodes, type ErrorCode } from '../core/errors.js';
+import { CoreError, ErrorCodes } from '../core/errors.js';
 import type { ParticipantDetail } from '../core/types.js';
 import type { SimulatedPbx } from '../endpoints/directory.js';
 import type { MediaEngine } from '../media/engine.js';
@@ -68,25 +69,6 @@ export interface SimContext {
   sip?: SipStatus;
 }
 
-/** HTTP status of each core error code on /sim: unknown ids 404, invalid transitions 409, bad input 422, refusals 424. */
-const SIM_STATUS: Readonly<Record<ErrorCode, number>> = {
-  [ErrorCodes.DN_NOT_FOUND]: 404,
-  [ErrorCodes.DEVICE_NOT_FOUND]: 404,
-  [ErrorCodes.PARTICIPANT_NOT_FOUND]: 404,
-  [ErrorCodes.INVALID_STATE]: 409,
-  [ErrorCodes.INVALID_REASON]: 422,
-  [ErrorCodes.INVALID_DESTINATION]: 422,
-  [ErrorCodes.INVALID_ARGUMENT]: 422,
-  [ErrorCodes.NOT_SUPPORTED]: 422,
-  [ErrorCodes.DEVICE_NOT_REGISTERED]: 424,
-  [ErrorCodes.DESTINATION_NOT_REGISTERED]: 424,
-  [ErrorCodes.DESTINATION_BUSY]: 424,
-  [ErrorCodes.DESTINATION_REJECTED]: 424,
-  [ErrorCodes.DESTINATION_UNREACHABLE]: 424,
-  [ErrorCodes.NO_ANSWER]: 424,
-  [ErrorCodes.PARTICIPANT_LEFT]: 424,
-};
-
 const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((status) => [status, SimErrorSchema]));
 
 function digest(text: string): Buffer {
@@ -101,9 +83,10 @@ function presentedKey(request: FastifyRequest): string | undefined {
   return match?.[1];
 }
 
+/** A party id of a path: the API's participant id rule (decimal int32), with /sim's wording. */
 function parsePartyId(text: string): number {
-  const id = /^[0-9]{1,10}$/.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isSafeInteger(id) || id > 2_147_483_647) throw new CoreError(ErrorCodes.PARTICIPANT_NOT_FOUND, `there is no party '${text}'`);
+  const id = decimalInt32(text);
+  if (id === undefined) throw new CoreError(ErrorCodes.PARTICIPANT_NOT_FOUND, `there is no party '${text}'`);
   return id;
 }
 
@@ -137,7 +120,7 @@ export async function registerSimRoutes(app: ApiInstance, context: SimContext): 
   });
 
   app.setErrorHandler((error: FastifyError | CoreError | SimRequestError, _request, reply) => {
-    if (error instanceof CoreError) return reply.code(SIM_STATUS[error.code]).send({ error: error.code, message: error.message });
+    if (error instanceof CoreError) return reply.code(simStatusOf(error.code)).send({ error: error.code, message: error.message });
     if (error instanceof SimRequestError) return reply.code(error.status).send({ error: error.code, message: error.message });
     if ('validation' in error && error.validation) return reply.code(400).send({ error: 'InvalidRequest', message: error.message });
     const status = 'statusCode' in error && typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
