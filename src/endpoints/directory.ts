@@ -1,9 +1,10 @@
-// Builds the endpoints of the simulated PBX and connects them to the core.
+// Builds the endpoints of the simulated PBX (a factory per DN kind, cached per device until released) and connects them to the core.
 
 import { outboundRules } from '../config/outbound.js';
 import type { PbxConfig } from '../config/types.js';
 import type { Clock } from '../core/clock.js';
 import type { Endpoint, EndpointDirectory } from '../core/endpoint.js';
+import type { DnKind } from '../core/types.js';
 import { Pbx } from '../core/pbx.js';
 import { BehaviourStore } from './behaviours.js';
 import { IvrEndpoint } from './ivr.js';
@@ -11,28 +12,53 @@ import { QueueEndpoint } from './queue.js';
 import { RoutePointEndpoint } from './route-point.js';
 import { SimulatedParty } from './simulated-party.js';
 
+/** Makes the endpoint of one device of a DN. */
+type DeviceFactory = (dn: string, deviceId: string) => Endpoint;
+
 /** Finds the endpoint of every device and external number of a configured PBX. */
 export class SimulatedEndpoints implements EndpointDirectory {
+  /** One endpoint per device, kept while the device is registered (see {@link release}). */
   private readonly byDevice = new Map<string, Endpoint>();
   /** Devices that are not simulated (SIP-registered phones) take their endpoint from here first. */
   private override: ((dn: string, deviceId: string) => Endpoint | undefined) | undefined;
+  /** The factory of each DN kind; a trunk's device is a simulated party like an extension's phone. */
+  private readonly factories: Readonly<Record<DnKind, DeviceFactory>>;
 
   constructor(
     private readonly pbx: Pbx,
     private readonly clock: Clock,
     private readonly config: PbxConfig,
     readonly behaviours: BehaviourStore,
-  ) {}
+  ) {
+    const simulated: DeviceFactory = (dn, deviceId) => new SimulatedParty(this.clock, () => this.behaviours.device(dn, deviceId));
+    this.factories = {
+      routepoint: (dn) => new RoutePointEndpoint(() => this.pbx.isAutoAnswer(dn)),
+      ivr: (dn) => new IvrEndpoint(this.pbx, this.clock, this.findOrThrow(this.config.ivrs, dn)),
+      queue: (dn) => new QueueEndpoint(this.pbx, this.clock, this.findOrThrow(this.config.queues, dn)),
+      extension: simulated,
+      externalline: simulated,
+    };
+  }
 
   /** Lets another kind of device (SIP phones) answer for the devices it knows; the rest stay simulated. */
   setDeviceOverride(override: (dn: string, deviceId: string) => Endpoint | undefined): void {
     this.override = override;
   }
 
+  /** Drops the cached endpoint of a device that is gone, so the cache holds registered devices only. */
+  release(dn: string, deviceId: string): void {
+    this.byDevice.delete(deviceKey(dn, deviceId));
+  }
+
+  /** Endpoints cached, one per device that has been offered a call and not released. */
+  get cachedEndpoints(): number {
+    return this.byDevice.size;
+  }
+
   device(dn: string, deviceId: string): Endpoint {
     const other = this.override?.(dn, deviceId);
     if (other) return other;
-    const key = `${dn}\u0000${deviceId}`;
+    const key = deviceKey(dn, deviceId);
     let endpoint = this.byDevice.get(key);
     if (!endpoint) {
       endpoint = this.create(dn, deviceId);
@@ -51,16 +77,8 @@ export class SimulatedEndpoints implements EndpointDirectory {
   }
 
   private create(dn: string, deviceId: string): Endpoint {
-    switch (this.pbx.dnKind(dn)) {
-      case 'routepoint':
-        return new RoutePointEndpoint(() => this.pbx.isAutoAnswer(dn));
-      case 'ivr':
-        return new IvrEndpoint(this.pbx, this.clock, this.findOrThrow(this.config.ivrs, dn));
-      case 'queue':
-        return new QueueEndpoint(this.pbx, this.clock, this.findOrThrow(this.config.queues, dn));
-      default:
-        return new SimulatedParty(this.clock, () => this.behaviours.device(dn, deviceId));
-    }
+    // An unknown DN cannot be offered a call; a simulated party keeps the old behaviour if the core ever asks.
+    return this.factories[this.pbx.dnKind(dn) ?? 'extension'](dn, deviceId);
   }
 
   private findOrThrow<T extends { number: string }>(list: T[], dn: string): T {
@@ -68,6 +86,10 @@ export class SimulatedEndpoints implements EndpointDirectory {
     if (!found) throw new Error(`DN ${dn} is not configured`);
     return found;
   }
+}
+
+function deviceKey(dn: string, deviceId: string): string {
+  return `${dn}\u0000${deviceId}`;
 }
 
 export interface SimulatedPbx {
@@ -82,5 +104,9 @@ export function createSimulatedPbx(config: PbxConfig, clock: Clock, onInternalEr
   const behaviours = new BehaviourStore(config);
   const endpoints = new SimulatedEndpoints(pbx, clock, config, behaviours);
   pbx.attachEndpoints(endpoints);
+  // A device that unregisters gives up its endpoint; re-registering it makes a fresh one.
+  pbx.subscribe((event) => {
+    if (event.type === 'device-removed') endpoints.release(event.device.dn, event.device.deviceId);
+  });
   return { pbx, endpoints, behaviours };
 }
