@@ -30,6 +30,7 @@ export const CONFIG_LIMITS = {
   maxApplications: 1_000,
   maxMonitoredDnsPerApplication: 10_000,
   maxExternalRules: 10_000,
+  maxOutboundRules: 10_000,
   maxTextChars: 200,
   maxPathChars: 4_096,
   maxPatternChars: 1_000,

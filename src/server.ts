@@ -10,6 +10,7 @@ import { ManualClock, SystemClock, type Clock } from './core/clock.js';
 import type { Pbx } from './core/pbx.js';
 import { END_CALLS_SLICE_CALLS } from './limits.js';
 import { createSimulatedPbx, type SimulatedPbx } from './endpoints/directory.js';
+import { MediaEngine } from './media/engine.js';
 import { SipServer } from './endpoints/sip/sip-server.js';
 import { SipDeviceEndpoint } from './endpoints/sip/sip-device.js';
 
@@ -73,7 +74,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const sim = createSimulatedPbx(config, clock);
   const adminKey = options.adminKey ?? randomBytes(18).toString('base64url');
   const sipServer = options.sip && config.server.sip.enabled ? createSipServer(sim, config, clock, options) : null;
-  const app = await buildApp({ pbx: sim.pbx, config, clock, dataDir: config.server.dataDir, log: options.log, sim: { sim, adminKey }, networkClock: options.networkClock, ...(sipServer ? { sip: sipServer } : {}) });
+  // Media errors go to the application's log, which exists once the application is built.
+  const logged: { to?: FastifyInstance['log'] } = {};
+  const media = new MediaEngine({ pbx: sim.pbx, clock, partyMedia: sim.partyMedia, onError: (error, context) => logged.to?.error({ err: error }, `media: ${context}`) });
+  const app = await buildApp({ pbx: sim.pbx, media, config, clock, dataDir: config.server.dataDir, log: options.log, sim: { sim, adminKey }, networkClock: options.networkClock, ...(sipServer ? { sip: sipServer } : {}) });
+  logged.to = app.log;
   sipServer?.attachLog(app.log);
   const host = options.host ?? config.server.host;
   const port = options.port ?? config.server.port;

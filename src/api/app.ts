@@ -1,4 +1,4 @@
-// The HTTP face of Switchboard: builds the fastify application that serves the 3CX Call Control API.
+// The HTTP face of Switchboard: builds the fastify application that serves the 3CX Call Control API over pieces built elsewhere.
 
 import swagger from '@fastify/swagger';
 import websocket from '@fastify/websocket';
@@ -22,7 +22,7 @@ import {
   WS_MAX_BUFFERED_BYTES,
   WS_PING_INTERVAL_MS,
 } from '../limits.js';
-import { MediaEngine } from '../media/engine.js';
+import type { MediaEngine } from '../media/engine.js';
 import { registerConsole } from '../sim/console-server.js';
 import { registerSimRoutes } from '../sim/routes.js';
 import { FailureLimiter } from '../guard/failure-limiter.js';
@@ -48,8 +48,11 @@ import { PersistentSequence } from './ws/sequence.js';
 import { socketErrorHandler } from './ws/socket-errors.js';
 import { Liveness } from './ws/liveness.js';
 
+/** The pieces the HTTP face serves, built by the composition root (src/server.ts). */
 export interface AppOptions {
   pbx: Pbx;
+  /** Audio of every call (streams, /sim audio); the application stops it before it closes. */
+  media: MediaEngine;
   config: PbxConfig;
   clock: Clock;
   /** Folder for state kept across restarts (the token signing key). */
@@ -134,7 +137,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(websocket, { options: { maxPayload: MAX_WS_MESSAGE_BYTES }, preClose: closeSockets, errorHandler: socketErrorHandler(clientWarnings(app, networkClock)) });
 
   // Audio of every call; stopped before the server closes, so open streams end and their connections go idle.
-  const media = new MediaEngine({ pbx, clock, partyMedia: options.sim?.sim.partyMedia, onError: (error, context) => app.log.error({ err: error }, `media: ${context}`) });
+  const media = options.media;
   app.addHook('preClose', async () => media.stop());
 
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();

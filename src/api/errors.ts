@@ -32,10 +32,12 @@ export interface ErrorMapping {
   finalstatus: Exclude<FinalStatus, 'Success'>;
   /** One line for docs/errors.md (a test checks the document against this table). */
   meaning: string;
+  /** The status on the /sim plane where it differs from `status` on purpose (the entry says why); absent: the same. */
+  simStatus?: number;
 }
 
-function rejected(status: number, meaning: string): ErrorMapping {
-  return { status, finalstatus: 'Rejected', meaning };
+function rejected(status: number, meaning: string, plane: { simStatus?: number } = {}): ErrorMapping {
+  return { status, finalstatus: 'Rejected', meaning, ...plane };
 }
 
 function failed(status: number, meaning: string): ErrorMapping {
@@ -47,7 +49,10 @@ export const ERROR_TABLE: Readonly<Record<ResultErrorCode, ErrorMapping>> = {
   [ErrorCodes.DN_NOT_FOUND]: rejected(404, 'The DN in the path does not exist.'),
   [ErrorCodes.DEVICE_NOT_FOUND]: rejected(404, 'The DN has no registered device with that id.'),
   [ErrorCodes.PARTICIPANT_NOT_FOUND]: rejected(404, 'The DN has no participant with that id (never existed, left already, belongs to another DN, or the id is not a decimal int32).'),
-  [ErrorCodes.INVALID_STATE]: rejected(422, "The action is not possible in the participant's current state (for example divert while Connected)."),
+  // 422 is what 3CX answers on /callcontrol. /sim is Switchboard's own plane and answers 409 Conflict, the HTTP
+  // status for "the resource is not in a state that allows this" (a party not Ringing, a real clock), which its
+  // clients and docs (docs/testing-your-app.md) have always relied on.
+  [ErrorCodes.INVALID_STATE]: rejected(422, "The action is not possible in the participant's current state (for example divert while Connected).", { simStatus: 409 }),
   [ErrorCodes.INVALID_REASON]: rejected(422, 'The reason is not one of the values of the reason table.'),
   [ErrorCodes.INVALID_DESTINATION]: rejected(422, 'The destination is missing, empty, too long, a trunk, the same DN, or neither a DN nor a phone number.'),
   [ErrorCodes.INVALID_ARGUMENT]: rejected(422, 'A body field has the wrong type or is out of range (timeout, attacheddata, ...), or the body is not a JSON object.'),
@@ -76,6 +81,12 @@ export const ERROR_TABLE: Readonly<Record<ResultErrorCode, ErrorMapping>> = {
   ),
   [ApiErrorCodes.INTERNAL_ERROR]: failed(500, 'A bug in Switchboard; the message is logged. Never caused by client input.'),
 };
+
+/** The HTTP status of a core error code on the /sim plane: the table's `simStatus` where the planes differ, else `status`. */
+export function simStatusOf(code: ErrorCode): number {
+  const mapping = ERROR_TABLE[code];
+  return mapping.simStatus ?? mapping.status;
+}
 
 /** An error the API layer raises, mapped through {@link ERROR_TABLE} like a {@link CoreError}. */
 export class ApiError extends Error {

@@ -7,10 +7,16 @@ import { ApiError, ApiErrorCodes } from './errors.js';
 const INT32_MAX = 2_147_483_647;
 const DECIMAL = /^[0-9]{1,10}$/;
 
+/** A participant id as a path writes it (decimal, fits an int32), or undefined: such a text names no participant. */
+export function decimalInt32(text: string): number | undefined {
+  const id = DECIMAL.test(text) ? Number(text) : Number.NaN;
+  return Number.isSafeInteger(id) && id <= INT32_MAX ? id : undefined;
+}
+
 /** The participant id of a path; ParticipantNotFound (404) when it is not a decimal int32, never a 400. */
 export function parseParticipantId(dn: string, text: string): number {
-  const id = DECIMAL.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isSafeInteger(id) || id > INT32_MAX) throw new CoreError(ErrorCodes.PARTICIPANT_NOT_FOUND, `DN ${dn} has no participant '${text}'`);
+  const id = decimalInt32(text);
+  if (id === undefined) throw new CoreError(ErrorCodes.PARTICIPANT_NOT_FOUND, `DN ${dn} has no participant '${text}'`);
   return id;
 }
 

@@ -12,6 +12,7 @@ export { ConfigError, type ConfigProblem };
 import { unsafePatternReason } from './safe-pattern.js';
 import { CONFIG_LIMITS } from '../limits.js';
 import { buildExtensionSip, buildSipServer, checkSip } from './sip.js';
+import { buildOutbound, checkOutbound } from './outbound.js';
 import { BEHAVIOUR_KINDS, EXTERNAL_NUMBER, LOG_LEVELS, PbxConfigFileSchema, QUEUE_STRATEGIES } from './schema.js';
 import type {
   Behaviour,
@@ -412,6 +413,7 @@ function buildConfig(raw: unknown, baseDir: string, report: Report): PbxConfig {
       defaultBehaviour: buildBehaviour(external['default'], 'external.default', DEFAULTS.externalBehaviour, report),
       numbers: items(external['numbers']).map((rule, i) => buildExternalRule(fields(rule), child('external.numbers', i), report)),
     },
+    ...(root['outbound'] === undefined ? {} : { outbound: buildOutbound(root['outbound'], report) }),
   };
 }
 
@@ -620,6 +622,7 @@ function crossCheck(config: PbxConfig, report: Report): void {
   });
 
   checkSip(config, report);
+  checkOutbound(config, report);
 
   const externalNumbers = new Map<string, string>();
   config.external.numbers.forEach((rule, i) => {

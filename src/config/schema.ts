@@ -152,6 +152,14 @@ const ExternalRuleSchema = strict({
   callerName: Type.Optional(Name),
 });
 
+// Outbound routes: a dialled-number prefix ('' matches every number) or a whole-number pattern, and the trunk it leaves by.
+// "Exactly one of prefix and pattern" and "trunk names a trunk" are cross-checks, with clearer messages than a union's.
+const OutboundRuleSchema = strict({
+  prefix: Type.Optional(numberText(/^\+?[0-9*#]{0,32}$/, 0, Number.MAX_SAFE_INTEGER, 'a number prefix (up to 32 digits, * or #, optional leading +)')),
+  pattern: Type.Optional(text(1, CONFIG_LIMITS.maxPatternChars, 'a regular expression')),
+  trunk: DnNumber,
+});
+
 const ServerSchema = strict({
   host: Type.Optional(Identifier),
   port: Type.Optional(integer(1, 65_535)),
@@ -208,8 +216,9 @@ export const PbxConfigFileSchema = strict(
         numbers: Type.Optional(Type.Array(ExternalRuleSchema, { maxItems: CONFIG_LIMITS.maxExternalRules })),
       }),
     ),
+    outbound: Type.Optional(Type.Array(OutboundRuleSchema, { maxItems: CONFIG_LIMITS.maxOutboundRules })),
   },
-  { expected: 'a mapping of sections (server, extensions, routePoints, ivrs, queues, trunks, applications, external)' },
+  { expected: 'a mapping of sections (server, extensions, routePoints, ivrs, queues, trunks, applications, external, outbound)' },
 );
 
 /** The configuration file's content as written, before defaults: what {@link PbxConfigFileSchema} accepts. */

@@ -145,6 +145,9 @@ export type ExternalNumberRule =
   | { number: string; behaviour: Behaviour; callerName: string }
   | { pattern: string; behaviour: Behaviour; callerName: string };
 
+/** An outbound route: numbers starting with `prefix` ('' matches all), or matching `pattern` as a whole, leave through trunk DN `trunk`. */
+export type OutboundRuleConfig = { prefix: string; trunk: string } | { pattern: string; trunk: string };
+
 export interface ExternalConfig {
   /** What every external number not matched by a rule does. */
   defaultBehaviour: Behaviour;
@@ -195,4 +198,6 @@ export interface PbxConfig {
   trunks: TrunkConfig[];
   applications: ApplicationConfig[];
   external: ExternalConfig;
+  /** Which trunk external numbers leave through, checked in order; absent or empty: every number through the first trunk. */
+  outbound?: OutboundRuleConfig[];
 }

@@ -4,7 +4,7 @@ import { MAX_ACTIVE_CALLS, MAX_DTMF_DIGITS, MAX_TIMEOUT_SECONDS } from '../limit
 import { validateAttachedData } from './attached-data.js';
 import { causeToCode, codeToCause, describeCause, describeRefusal, REJECT_PRIORITY } from './causes.js';
 import type { Clock } from './clock.js';
-import { resolveDestination, type Target } from './dialplan.js';
+import { resolveDestination, type OutboundRule, type Target } from './dialplan.js';
 import type { Endpoint, EndpointDirectory, LegControl, OfferInfo, RejectCause } from './endpoint.js';
 import type { MediaPort } from './media-port.js';
 import { CoreError, ErrorCodes, type ErrorCode } from './errors.js';
@@ -39,6 +39,8 @@ export interface PbxOptions {
   config: PbxPlan;
   /** Called when an endpoint hook or event listener throws; the PBX carries on. */
   onInternalError?: (error: unknown, context: string) => void;
+  /** Which trunk each external number leaves through; absent: every number through the first trunk. */
+  outboundRules?: readonly OutboundRule[];
 }
 
 const EXTERNAL_NUMBER = /^\+?[0-9]{1,32}$/;
@@ -93,6 +95,7 @@ export class Pbx {
   private readonly attempts = new Set<Attempt>();
   private readonly listeners = new Set<PbxListener>();
   private readonly onInternalError: (error: unknown, context: string) => void;
+  private readonly outboundRules: readonly OutboundRule[] | undefined;
   private directory: EndpointDirectory | undefined;
   private nextParticipantId = 1;
   private nextCallId = 1;
@@ -104,6 +107,7 @@ export class Pbx {
     this.clock = options.clock;
     this.config = options.config;
     this.onInternalError = options.onInternalError ?? ((error, context) => console.error(`switchboard: ${context}:`, error));
+    this.outboundRules = options.outboundRules;
     this.registry = new Registry(options.config);
   }
 
@@ -215,7 +219,7 @@ export class Pbx {
       const dn = this.requireDn(request.dn);
       if (dn.kind === 'externalline') throw new CoreError(ErrorCodes.NOT_SUPPORTED, `calls cannot be made from external line ${dn.number}`);
       const attachedData = validateAttachedData(request.attachedData);
-      const target = resolveDestination(request.destination, this.dns, this.firstTrunk());
+      const target = resolveDestination(request.destination, this.dns, this.outboundRules);
       const ringMs = this.ringTimeoutMs(request.timeoutSeconds, target);
       if (target.kind === 'dn' && target.dn === dn) throw new CoreError(ErrorCodes.INVALID_DESTINATION, `DN ${dn.number} cannot call itself`);
       this.assertCapacity();
@@ -307,7 +311,7 @@ export class Pbx {
       if (!attempt || attempt.outcome || attempt.kind === 'origin') {
         throw new CoreError(ErrorCodes.INVALID_STATE, `participant ${id} is ringing to place a call, not being offered one: it cannot be diverted`);
       }
-      const target = resolveDestination(request.destination, this.dns, this.firstTrunk());
+      const target = resolveDestination(request.destination, this.dns, this.outboundRules);
       if (target.kind === 'dn' && target.dn === leg.dn) throw new CoreError(ErrorCodes.INVALID_DESTINATION, `participant ${id} is already ringing at DN ${dn}`);
       const caller = attempt.party;
       const prepared = this.prepareOffer(target, caller ? caller.self : this.dnIdentity(leg.dn));
@@ -340,7 +344,7 @@ export class Pbx {
       const reason = parseReason(request.reason);
       const party = this.partyOf(leg);
       if (!party) throw new CoreError(ErrorCodes.INVALID_STATE, `participant ${id} has no other party to route`);
-      const target = resolveDestination(request.destination, this.dns, this.firstTrunk());
+      const target = resolveDestination(request.destination, this.dns, this.outboundRules);
       if (target.kind === 'dn' && target.dn === leg.dn) throw new CoreError(ErrorCodes.INVALID_DESTINATION, `participant ${id} is already at DN ${dn}`);
       const prepared = this.prepareOffer(target, party.self);
       const attempt = this.newAttempt('routeto', leg.call, party, leg, target, reason);
@@ -363,7 +367,7 @@ export class Pbx {
       const reason = parseReason(request.reason);
       const party = leg.peer;
       if (!party || party.removed) throw new CoreError(ErrorCodes.INVALID_STATE, `participant ${id} has no other party to transfer`);
-      const target = resolveDestination(request.destination, this.dns, this.firstTrunk());
+      const target = resolveDestination(request.destination, this.dns, this.outboundRules);
       if (target.kind === 'dn' && target.dn === leg.dn) throw new CoreError(ErrorCodes.INVALID_DESTINATION, `participant ${id} is already at DN ${dn}`);
       const prepared = this.prepareOffer(target, party.self);
       const attempt = this.newAttempt('transfer', leg.call, party, leg, target, reason);
@@ -443,7 +447,7 @@ export class Pbx {
       const record = this.requireDn(dn);
       if (record.kind !== 'extension') throw new CoreError(ErrorCodes.NOT_SUPPORTED, `only extension phones dial; DN ${dn} is a ${record.kind}`);
       const device = this.requireOriginDevice(record, deviceId);
-      const target = resolveDestination(destination, this.dns, this.firstTrunk());
+      const target = resolveDestination(destination, this.dns, this.outboundRules);
       if (target.kind === 'dn' && target.dn === record) throw new CoreError(ErrorCodes.INVALID_DESTINATION, `DN ${dn} cannot call itself`);
       this.assertCapacity();
       const identity = this.dnIdentity(record);

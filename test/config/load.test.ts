@@ -365,7 +365,7 @@ trunks:
 
   test('unknown keys are problems at every level, so typos never fall back to defaults', () => {
     assert.deepEqual(problemLines(`extension: []\nserver: { prot: 5001, sim: { adminkey: null } }`), [
-      "extension: unknown key 'extension' (allowed: server, extensions, routePoints, ivrs, queues, trunks, applications, external)",
+      "extension: unknown key 'extension' (allowed: server, extensions, routePoints, ivrs, queues, trunks, applications, external, outbound)",
       "server.prot: unknown key 'prot' (allowed: host, port, dataDir, ringTimeoutSeconds, tokenLifetimeSeconds, oneLiveTokenPerApplication, logLevel, sim, sip, tls)",
       "server.sim.adminkey: unknown key 'adminkey' (allowed: enabled, adminKey)",
     ]);
@@ -453,7 +453,7 @@ external:
 
   test('a document that is not a mapping is one problem about the whole file', () => {
     assert.deepEqual(problemsOf('- extensions'), [
-      { file: 'pbx.yaml', path: '', message: 'must be a mapping of sections (server, extensions, routePoints, ivrs, queues, trunks, applications, external), got a list' },
+      { file: 'pbx.yaml', path: '', message: 'must be a mapping of sections (server, extensions, routePoints, ivrs, queues, trunks, applications, external, outbound), got a list' },
     ]);
   });
 

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { buildApp } from '../../src/api/app.js';
+import { MediaEngine } from '../../src/media/engine.js';
 import { demoConfig } from '../../src/config/demo.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { createSimulatedPbx } from '../../src/endpoints/directory.js';
@@ -49,7 +50,7 @@ test(`${REQUESTS} random requests: no 5xx, no crash, the PBX stays consistent`, 
       if (entry.msg === 'request' && entry.reqId?.startsWith('fuzz-')) routes.set(entry.reqId, { route: entry.route ?? '', statusCode: entry.statusCode ?? 0 });
     },
   };
-  const app = await buildApp({ pbx: sim.pbx, config, clock, dataDir: config.server.dataDir, sim: { sim, adminKey: ADMIN_KEY }, log: { level: 'info', destination } });
+  const app = await buildApp({ pbx: sim.pbx, media: new MediaEngine({ pbx: sim.pbx, clock, partyMedia: sim.partyMedia }), config, clock, dataDir: config.server.dataDir, sim: { sim, adminKey: ADMIN_KEY }, log: { level: 'info', destination } });
   const ids = deviceIds(config);
   const document = (await app.inject({ url: '/openapi.json' })).json() as OpenApiDocument;
   const checker = new OpenApiChecker(document);

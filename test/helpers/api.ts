@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppOptions } from '../../src/api/app.js';
+import { MediaEngine } from '../../src/media/engine.js';
 import { demoConfig } from '../../src/config/demo.js';
 import type { PbxConfig } from '../../src/config/types.js';
 import { ManualClock } from '../../src/core/clock.js';
@@ -86,7 +87,7 @@ export async function createTestApp(context?: TestContext, options: TestAppOptio
   const clock = new ManualClock();
   const internalErrors: unknown[] = [];
   const sim = createSimulatedPbx(config, clock, (error) => internalErrors.push(error));
-  const app = await buildApp({ pbx: sim.pbx, config, clock, dataDir, ...options.app });
+  const app = await buildApp({ pbx: sim.pbx, media: new MediaEngine({ pbx: sim.pbx, clock, partyMedia: sim.partyMedia }), config, clock, dataDir, ...options.app });
   let cached: string | undefined;
 
   const request = async (method: 'GET' | 'POST', url: string, opts: RequestOptions = {}): Promise<ApiResponse> => {

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp } from '../../src/api/app.js';
+import { MediaEngine } from '../../src/media/engine.js';
 import { demoConfig } from '../../src/config/demo.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { createSimulatedPbx } from '../../src/endpoints/directory.js';
@@ -23,7 +24,7 @@ export async function servedDocuments(): Promise<ServedDocuments> {
   const sim = createSimulatedPbx(config, clock, (error) => {
     throw error;
   });
-  const app = await buildApp({ pbx: sim.pbx, config, clock, dataDir, sim: { sim, adminKey: 'documents-admin-key-0123456789' } });
+  const app = await buildApp({ pbx: sim.pbx, media: new MediaEngine({ pbx: sim.pbx, clock, partyMedia: sim.partyMedia }), config, clock, dataDir, sim: { sim, adminKey: 'documents-admin-key-0123456789' } });
   try {
     const openapi = await app.inject({ url: '/openapi.json' });
     const asyncapi = await app.inject({ url: '/asyncapi.json' });
