@@ -7,6 +7,7 @@ import WebSocket from 'ws';
 import { demoConfig } from '../../src/config/demo.js';
 import { bytesFromSamples, samplesFromBytes } from '../../src/media/format.js';
 import { encodeWav8kMono } from '../../src/media/wav.js';
+import { mediaEngineOf } from '../../src/media/engine.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { tempDataDir, TEST_DEMO_SECRET } from '../helpers/api.js';
 import { indexOf, pattern } from '../helpers/audio.js';
@@ -130,6 +131,7 @@ test('a route-point app answers a caller, plays a WAV prompt by POSTing it, hear
   assert.equal(listening.status, 200);
   const heard = collect(listening);
   const prompt = encodeWav8kMono(pattern(8000, 1)); // 1 s
+  const skippedBefore = mediaEngineOf(server.pbx)?.stats().framesSkipped ?? 0;
   const posting = fetch(streamUrl, { method: 'POST', headers: { ...auth, 'content-type': 'application/octet-stream' }, body: prompt });
 
   // The caller speaks, then presses keys: signalled, and in-band (tones in its audio).
@@ -157,9 +159,19 @@ test('a route-point app answers a caller, plays a WAV prompt by POSTing it, hear
   const recording = await sim(server, 'GET', `/parties/${callerId}/recording?format=raw`);
   assert.equal(recording.status, 200);
   const recorded = pcm(recording.bytes);
-  const at = indexOf(recorded, pcm(prompt));
-  assert.ok(at >= 0, 'the caller recorded what the app sent, sample for sample');
-  assert.ok(recorded.subarray(0, at).every((v) => v === 0) && recorded.subarray(at + prompt.length / 2).every((v) => v === 0), 'and nothing else');
+  const skipped = (mediaEngineOf(server.pbx)?.stats().framesSkipped ?? 0) - skippedBefore;
+  if (skipped === 0) {
+    const at = indexOf(recorded, pcm(prompt));
+    assert.ok(at >= 0, 'the caller recorded what the app sent, sample for sample');
+    assert.ok(recorded.subarray(0, at).every((v) => v === 0) && recorded.subarray(at + prompt.length / 2).every((v) => v === 0), 'and nothing else');
+  } else {
+    // The process stalled for more than the media clock catches up on (200 ms) and the engine skipped frames, as it
+    // must in real time: the caller heard silence there. What it heard of the prompt is still the app's samples.
+    t.diagnostic(`the media clock skipped ${skipped} frames (a loaded machine): checking 100 ms windows of the prompt`);
+    const samples = pcm(prompt);
+    const windows = Array.from({ length: 10 }, (_, i) => samples.subarray(i * 800, (i + 1) * 800));
+    assert.ok(windows.some((window) => indexOf(recorded, window) >= 0), 'the caller recorded stretches of what the app sent, sample for sample');
+  }
 
   // The app drops the call: its GET stream ends.
   const dropped = await fetch(`${server.url}${appEntity}/drop`, { method: 'POST', headers: auth });
