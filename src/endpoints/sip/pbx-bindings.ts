@@ -2,6 +2,7 @@
 
 import type { Clock, TimerHandle } from '../../core/clock.js';
 import type { Pbx } from '../../core/pbx.js';
+import type { DeviceBinding } from '../../core/registry.js';
 import type { Binding, BindingStore } from '../../sip/registrar.js';
 import { readBindings, writeBindings, type StoredBinding } from './binding-file.js';
 
@@ -59,8 +60,9 @@ export class PbxBindingStore implements BindingStore {
     if (extension === undefined) throw new BindingRefusedError(`${binding.aor} names no extension that takes SIP phones`);
     const existing = this.bindings.get(key(binding.aor, binding.contact));
     if (existing && this.isDevice(extension, binding.contact)) {
-      // A refresh: the device stays as it is (no event); only the expiry moves.
+      // A refresh: the core's binding moves its expiry in place (an event only if the User-Agent changed).
       this.options.clock.clearTimeout(existing.timer);
+      this.options.pbx.bindDevice(extension, deviceBinding(binding));
       this.bindings.set(key(binding.aor, binding.contact), { binding: { ...binding, extension }, timer: this.expiryTimer(binding) });
     } else {
       if (existing) this.options.clock.clearTimeout(existing.timer);
@@ -85,7 +87,7 @@ export class PbxBindingStore implements BindingStore {
   private add(binding: StoredBinding): void {
     if (this.isDevice(binding.extension, binding.contact)) throw new BindingRefusedError(`${binding.contact} is already a device of ${binding.extension}`);
     try {
-      this.options.pbx.registerDevice(binding.extension, { id: binding.contact, userAgent: binding.userAgent ?? '', directControl: false });
+      this.options.pbx.bindDevice(binding.extension, deviceBinding(binding));
     } catch (error) {
       throw new BindingRefusedError((error as Error).message);
     }
@@ -133,4 +135,9 @@ function key(aor: string, contact: string): string {
 function withoutExtension(binding: StoredBinding): Binding {
   const { extension: _extension, ...rest } = binding;
   return rest;
+}
+
+/** The core's device binding for a SIP registration: the contact is the device id, the registration's expiry its own. */
+function deviceBinding(binding: Binding): DeviceBinding {
+  return { deviceId: binding.contact, userAgent: binding.userAgent ?? '', directControl: false, contact: binding.contact, expiresAt: binding.expiresAtMs };
 }
