@@ -60,6 +60,9 @@ export function logCallLifecycle(logger: FastifyBaseLogger, pbx: Pbx): () => voi
       case 'dtmf':
         log.debug({ event: event.type, dn: event.dn, participant: event.participantId, digits: event.digits }, 'call');
         return;
+      case 'participant-link':
+        log.debug({ event: event.type, dn: event.dn, participant: event.participantId, held: event.link.held, peer: event.link.peerId }, 'call');
+        return;
       case 'playback-finished':
       case 'participant-data':
         log.debug({ event: event.type, dn: event.dn, participant: event.participantId }, 'call');

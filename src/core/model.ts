@@ -4,7 +4,7 @@ import type { TimerHandle } from './clock.js';
 import type { Target } from './dialplan.js';
 import type { Endpoint, LegControl } from './endpoint.js';
 import type { ErrorCode } from './errors.js';
-import type { DnKind, ParticipantStatus, ParticipantView, Reason } from './types.js';
+import type { DnKind, ParticipantLink, ParticipantStatus, ParticipantView, Reason } from './types.js';
 
 export interface DeviceRecord {
   dn: string;
@@ -69,6 +69,8 @@ export interface Leg {
   removed: boolean;
   /** Last view sent as an event, to send an Upsert only when something a client can see changed. */
   lastView: ParticipantView | undefined;
+  /** Last link announced, to announce a hold or a peer change that no Upsert carries. */
+  lastLink: ParticipantLink | undefined;
 }
 
 export interface Call {

@@ -9,7 +9,7 @@ import type { Endpoint, EndpointDirectory, LegControl, OfferInfo, RejectCause } 
 import type { MediaPort } from './media-port.js';
 import { CoreError, ErrorCodes, type ErrorCode } from './errors.js';
 import type { Attempt, AttemptKind, Call, DeviceRecord, DnRecord, DnRef, Identity, InboundCallRequest, Leg, MakeCallRequest, Operation, Outcome, PreparedOffer, RouteRequest } from './model.js';
-import { deviceView, dnView, participantDetail, participantLink, participantView, upsertIfChanged } from './views.js';
+import { deviceView, dnView, linkIfChanged, participantDetail, participantLink, participantView, upsertIfChanged } from './views.js';
 import { Registry, type DeviceBinding, type PbxPlan } from './registry.js';
 import { assertActionAllowed, transition, type ParticipantInput } from './participant-state.js';
 import {
@@ -371,7 +371,7 @@ export class Pbx {
       if (target.kind === 'dn' && target.dn === leg.dn) throw new CoreError(ErrorCodes.INVALID_DESTINATION, `participant ${id} is already at DN ${dn}`);
       const prepared = this.prepareOffer(target, party.self);
       const attempt = this.newAttempt('transfer', leg.call, party, leg, target, reason);
-      party.held = true;
+      this.setHeld(party, true);
       this.addCandidates(attempt, prepared, { referredBy: this.ref(leg.dn) });
       this.startAttemptTimer(attempt, this.ringTimeoutMs(request.ringTimeoutSeconds, target));
       return new AttemptOperation(participantView(leg), attempt);
@@ -701,11 +701,23 @@ export class Pbx {
     }
   }
 
-  /** Sends an Upsert when what a client sees of the leg changed since the last one. */
+  /**
+   * Sends an Upsert when what a client sees of the leg changed since the last one; otherwise a link event when only
+   * its hold state or peer changed, so listeners (the media engine) learn the topology from events alone.
+   */
   private emitUpsert(leg: Leg): void {
     if (leg.removed) return;
     const view = upsertIfChanged(leg);
-    if (view) this.emit({ type: 'participant-upserted', participant: view, link: participantLink(leg) });
+    const link = linkIfChanged(leg);
+    if (view) this.emit({ type: 'participant-upserted', participant: view, link: leg.lastLink ?? participantLink(leg) });
+    else if (link) this.emit({ type: 'participant-link', dn: leg.dn.number, participantId: leg.id, callId: leg.call.id, link });
+  }
+
+  /** Puts a leg on hold or takes it off, announcing the change. */
+  private setHeld(leg: Leg, held: boolean): void {
+    if (leg.held === held) return;
+    leg.held = held;
+    this.emitUpsert(leg);
   }
 
   // ---------------------------------------------------------------- internals: lookups
@@ -834,6 +846,7 @@ export class Pbx {
       control: undefined as unknown as LegControl,
       removed: false,
       lastView: undefined,
+      lastLink: undefined,
     };
     leg.control = this.legControl(leg);
     call.legs.add(leg);
@@ -1076,7 +1089,7 @@ export class Pbx {
         return;
       case 'transfer': {
         if (!party || party.removed) return;
-        party.held = false;
+        this.setHeld(party, false);
         const transferrer = attempt.replaced;
         if (transferrer && !transferrer.removed && !attempt.replacedGone) return;
         if (transferrer) this.recall(party, transferrer);
@@ -1158,8 +1171,11 @@ export class Pbx {
     for (const other of [...leg.call.legs]) {
       if (other.peer !== leg) continue;
       other.peer = undefined;
-      if (other.attempt) continue; // a ringing candidate: its attempt decides
-      if (other.attemptsAsParty.size > 0) continue; // an attempt is still bringing it someone
+      if (other.attempt || other.attemptsAsParty.size > 0) {
+        // A ringing candidate (its attempt decides), or an attempt is still bringing it someone: it stays, alone.
+        this.emitUpsert(other);
+        continue;
+      }
       this.removeLeg(other, 'peer-left');
     }
     if (leg.call.legs.size === 0) this.calls.delete(leg.call.id);

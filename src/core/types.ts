@@ -116,9 +116,13 @@ export type RemovalCause =
   | 'unregistered' // its device unregistered mid-call
   | 'reset'; // the PBX was reset or is shutting down
 
-/** Whether a participant is held and whom it talks to. Core-internal: carried on events, never on the wire. */
+/** Whether a participant carries audio, is held, and whom it talks to. Core-internal: carried on events, never on the wire. */
 export interface ParticipantLink {
+  /** The leg carries audio now (Connected, or early media before the answer): the media engine gives it a port. */
+  media: boolean;
+  /** On hold: it hears the hold music and is not heard. */
   held: boolean;
+  /** The participant it talks to (Connected) or is offered by (a ringing destination). */
   peerId: number | null;
 }
 
@@ -126,6 +130,8 @@ export interface ParticipantLink {
 export type PbxEvent =
   | { type: 'participant-upserted'; participant: ParticipantView; link: ParticipantLink }
   | { type: 'participant-removed'; participant: ParticipantView; cause: RemovalCause; link: ParticipantLink }
+  /** The link changed while what a client sees did not (a hold, a peer leaving): never on the wire. */
+  | { type: 'participant-link'; dn: string; participantId: number; callId: number; link: ParticipantLink }
   | { type: 'device-added'; device: DeviceView }
   | { type: 'device-removed'; device: DeviceView }
   | { type: 'dtmf'; dn: string; participantId: number; digits: string }

@@ -30,7 +30,7 @@ export function participantView(leg: Leg): ParticipantView {
 /** Whether a leg is held and whom it talks to: the topology the media engine follows. */
 export function participantLink(leg: Leg): ParticipantLink {
   const peer = leg.peer && !leg.peer.removed ? leg.peer : undefined;
-  return { held: leg.held, peerId: peer ? peer.id : null };
+  return { media: leg.status === 'Connected', held: leg.held, peerId: peer ? peer.id : null };
 }
 
 /** The participant with what /sim and the media engine also need. */
@@ -64,6 +64,15 @@ export function upsertIfChanged(leg: Leg): ParticipantView | undefined {
   if (leg.lastView && sameView(leg.lastView, view)) return undefined;
   leg.lastView = view;
   return view;
+}
+
+/** The leg's link when it differs from the last one announced (and records it as announced), else undefined. */
+export function linkIfChanged(leg: Leg): ParticipantLink | undefined {
+  const link = participantLink(leg);
+  const last = leg.lastLink;
+  if (last && last.media === link.media && last.held === link.held && last.peerId === link.peerId) return undefined;
+  leg.lastLink = link;
+  return link;
 }
 
 function sameView(a: ParticipantView, b: ParticipantView): boolean {

@@ -36,7 +36,8 @@ export function startPbx(config: PbxConfig = demoConfig({ demoSecret: TEST_DEMO_
     events,
     log() {
       if (errors.length > 0) throw errors[0];
-      const lines = events.slice(read).map(describeEvent);
+      // Link events are core-internal (hold and topology): the log shows what the wire shows.
+      const lines = events.slice(read).filter((event) => event.type !== 'participant-link').map(describeEvent);
       read = events.length;
       return lines;
     },
@@ -53,6 +54,8 @@ export function describeEvent(event: PbxEvent): string {
       return `dtmf ${event.dn}#${event.participantId} ${event.digits}`;
     case 'playback-finished':
       return `played ${event.dn}#${event.participantId}`;
+    case 'participant-link':
+      return `link ${event.dn}#${event.participantId} ${event.link.held ? 'held' : 'unheld'} peer=${event.link.peerId ?? '-'}`;
     case 'device-added':
       return `device+ ${event.device.dn} ${event.device.deviceId}`;
     case 'device-removed':

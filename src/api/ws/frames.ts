@@ -46,6 +46,8 @@ export function toWireEvent(event: PbxEvent): WireEvent | undefined {
       return { dn: event.dn, eventType: EventType.DTMF_STRING, entity: participantEntity(event.dn, event.participantId), attachedData: { dtmf_input: event.digits } };
     case 'playback-finished':
       return { dn: event.dn, eventType: EventType.PROMPT_PLAYBACK_FINISHED, entity: participantEntity(event.dn, event.participantId), attachedData: null };
+    case 'participant-link':
+      return undefined; // hold and topology are core-internal: 3CX shows no hold state
     case 'participant-data':
       return undefined; // attached data is not a participant field: no Upsert, nothing for the client to re-GET
     default: {
