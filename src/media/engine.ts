@@ -1,10 +1,10 @@
-// The media engine: one 20 ms media clock for every call, a port per Connected participant, a bridge per call.
+// The media engine: one 20 ms media clock for every call, a port per leg that carries audio, a bridge per call.
 
 import type { Clock } from '../core/clock.js';
 import { isCoreError } from '../core/errors.js';
 import type { MediaPort } from '../core/media-port.js';
 import type { Pbx } from '../core/pbx.js';
-import type { ParticipantView, PbxEvent } from '../core/types.js';
+import type { ParticipantLink, PbxEvent } from '../core/types.js';
 import { MAX_STREAM_READERS_PER_PARTICIPANT } from '../limits.js';
 import { DtmfDetector } from './dtmf-detector.js';
 import { FRAME_SAMPLES, msToSamples } from './format.js';
@@ -23,7 +23,7 @@ export { Upload, type UploadListener, type UploadOutcome } from './uploads.js';
 
 /** Counters of the media engine (cumulative unless said otherwise). */
 export interface MediaStats {
-  /** Ports now (Connected participants). */
+  /** Ports now (participants whose leg carries audio). */
   ports: number;
   /** Whether the media clock is running now (it sleeps while no port has anything to play or anyone listening). */
   running: boolean;
@@ -54,9 +54,18 @@ const SILENCE = new Int16Array(FRAME_SAMPLES);
 // they hand the engine their own ports.
 const engines = new WeakMap<Pbx, MediaEngine>();
 
+/** The participant a port is for: what a participant event names. */
+interface LegRef {
+  id: number;
+  dn: string;
+  callId: number;
+}
+
 /**
  * Carries the audio of every call on one {@link MediaClock} (a 20 ms grid on the injected clock). Each participant
- * that is Connected gets a port, with the {@link MediaPort} its endpoint supplies. Each tick:
+ * whose leg carries audio (`link.media`) gets a port, with the {@link MediaPort} its endpoint supplies. Who talks to
+ * whom is learnt from the PBX's participant events alone: each port keeps the hold state and peer its latest event
+ * carried, and its call's bridges are recomputed from those whenever an event touches the call. Each tick:
  *
  * 1. every port fills its outgoing frame: the application's upload, else audio the simulation plane plays from the
  *    party, else the endpoint's own audio (echo, tone, WAV, IVR prompt, hold music), else silence;
@@ -76,7 +85,6 @@ export class MediaEngine {
   private readonly recordParties: boolean;
   private readonly onError: (error: unknown, context: string) => void;
   private readonly ports = new PortTable();
-  private readonly dirtyCalls = new Set<number>();
   private readonly holdSource = new PcmSource(generatedHoldMusic(), { loop: true });
   private readonly holdFrame = new Int16Array(FRAME_SAMPLES);
   private holdFrameIndex = -1;
@@ -102,14 +110,21 @@ export class MediaEngine {
       onError: this.onError,
     });
     this.unsubscribe = this.pbx.subscribe((event) => this.onEvent(event));
-    for (const call of this.pbx.listCalls()) for (const participant of call.participants) if (participant.status === 'Connected') this.createPort(participant);
-    for (const callId of this.ports.callIds()) this.syncCall(callId);
+    // The one read of topology from the core: the calls the PBX already carries when the engine starts (hold state and
+    // peer from each ParticipantDetail; it carries no link, so a Connected leg is taken as the one that carries audio).
+    // From here on the events say everything.
+    for (const call of this.pbx.listCalls()) {
+      for (const participant of call.participants) {
+        if (participant.status === 'Connected') this.createPort(participant, { media: true, held: participant.held, peerId: participant.peerId });
+      }
+    }
+    for (const callId of this.ports.callIds()) this.bridgeCall(callId);
     engines.set(this.pbx, this);
   }
 
   // ---------------------------------------------------------------- API for the adapters
 
-  /** Whether the participant has audio now (it is Connected). */
+  /** Whether the participant has audio now (its leg carries audio). */
   hasPort(participantId: number): boolean {
     return this.ports.get(participantId) !== undefined;
   }
@@ -225,16 +240,16 @@ export class MediaEngine {
   private onEvent(event: PbxEvent): void {
     if (this.stopped) return;
     switch (event.type) {
-      case 'participant-upserted': {
-        const participant = event.participant;
-        if (!this.hasPort(participant.id) && participant.status === 'Connected') this.createPort(participant);
-        if (this.ports.members(participant.callId)) this.touchCall(participant.callId);
+      case 'participant-upserted':
+        this.follow(event.participant, event.link);
         return;
-      }
+      case 'participant-link':
+        this.follow({ id: event.participantId, dn: event.dn, callId: event.callId }, event.link);
+        return;
       case 'participant-removed': {
         const port = this.ports.get(event.participant.id);
         if (port) this.destroyPort(port);
-        if (this.ports.members(event.participant.callId)) this.touchCall(event.participant.callId);
+        this.bridgeCall(event.participant.callId);
         return;
       }
       default:
@@ -242,9 +257,28 @@ export class MediaEngine {
     }
   }
 
-  private createPort(participant: ParticipantView): void {
-    const port = new Port(participant.id, participant.dn, participant.callId, this.ticker.currentFrame());
-    const media = this.endpointPort(participant.id);
+  /**
+   * Follows one participant's link: a port while its leg carries audio (created when it starts, destroyed when it
+   * stops: early media that ended without an answer), holding the latest hold state and peer; then re-bridges its call.
+   */
+  private follow(leg: LegRef, link: ParticipantLink): void {
+    const port = this.ports.get(leg.id);
+    if (!port && link.media) {
+      this.createPort(leg, link);
+    } else if (port && !link.media) {
+      this.destroyPort(port);
+    } else if (port) {
+      port.held = link.held;
+      port.peerId = link.peerId;
+    }
+    this.bridgeCall(leg.callId);
+  }
+
+  private createPort(leg: LegRef, link: ParticipantLink): void {
+    const port = new Port(leg.id, leg.dn, leg.callId, this.ticker.currentFrame());
+    port.held = link.held;
+    port.peerId = link.peerId;
+    const media = this.endpointPort(leg.id);
     if (media) {
       port.media = media;
       if (media.detectsDtmf) port.detector = new DtmfDetector({ onDigit: (digit) => this.pendingDigits.push({ id: port.id, digit }) });
@@ -273,7 +307,7 @@ export class MediaEngine {
   }
 
   private destroyPort(port: Port): void {
-    if (this.ports.remove(port)) this.dirtyCalls.delete(port.callId);
+    this.ports.remove(port);
     for (const tap of port.taps.splice(0)) this.safely(() => tap.end('left'), 'ending a tap');
     if (port.upload) this.retireUpload(port.upload, 'left');
     port.upload = undefined;
@@ -285,31 +319,15 @@ export class MediaEngine {
   }
 
   /**
-   * Re-reads who talks to whom in a call now, and again before the next frame: a command may change `held` after
-   * the last event it emits (a failed transfer returns the held party after its ringing legs left).
+   * Recomputes who hears whom in a call from its ports' hold states and peers: each port hears the ports whose peer
+   * it is, unless they are held (a held port hears the hold source and nobody hears it).
    */
-  private touchCall(callId: number): void {
-    this.dirtyCalls.add(callId);
-    this.syncCall(callId);
-  }
-
-  /** Whether a participant is held and whom it talks to (read back from the PBX until its events carry both). */
-  private linkOf(participantId: number): { held: boolean; peerId: number | null } | undefined {
-    return this.pbx.participantLink(participantId);
-  }
-
-  private syncCall(callId: number): void {
+  private bridgeCall(callId: number): void {
     const members = this.ports.members(callId);
     if (!members) return;
     let anyHeld = false;
     for (const port of members) {
-      const link = this.linkOf(port.id);
-      if (!link) continue; // leaving: its Remove is on the way
-      port.held = link.held;
-      port.peerId = link.peerId;
       if (port.held) anyHeld = true;
-    }
-    for (const port of members) {
       const contributors: Port[] = [];
       for (const other of members) if (other !== port && other.peerId === port.id && !other.held) contributors.push(other);
       port.contributors = contributors;
@@ -340,10 +358,6 @@ export class MediaEngine {
 
   /** Every port sends, then every port hears; true when any port was active. */
   private processFrame(frame: number): boolean {
-    if (this.dirtyCalls.size > 0) {
-      for (const callId of this.dirtyCalls) this.syncCall(callId);
-      this.dirtyCalls.clear();
-    }
     const list = this.ports.list;
     let active = 0;
     for (let i = 0; i < list.length; i++) {

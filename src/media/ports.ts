@@ -1,4 +1,4 @@
-// The engine's side of each Connected participant: its outgoing frame, what it hears from, its upload, taps, recorder and detector.
+// The engine's side of each participant whose leg carries audio: its outgoing frame, what it hears from, its upload, taps, recorder and detector.
 
 import type { MediaPort } from '../core/media-port.js';
 import type { DtmfDetector } from './dtmf-detector.js';
@@ -41,7 +41,7 @@ export interface StreamView {
   heardPeak: number;
 }
 
-/** What one Connected participant sends and hears. All buffers are allocated here, once. */
+/** What one participant whose leg carries audio sends and hears. All buffers are allocated here, once. */
 export class Port {
   /** Index in the engine's port list (swap-removed). */
   index = -1;
