@@ -11,6 +11,7 @@ import type { Pbx } from './core/pbx.js';
 import { END_CALLS_SLICE_CALLS } from './limits.js';
 import { createSimulatedPbx, type SimulatedPbx } from './endpoints/directory.js';
 import { MediaEngine } from './media/engine.js';
+import { simPlane } from './sim/plane.js';
 import { SipServer } from './endpoints/sip/sip-server.js';
 import { SipDeviceEndpoint } from './endpoints/sip/sip-device.js';
 
@@ -77,7 +78,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // Media errors go to the application's log, which exists once the application is built.
   const logged: { to?: FastifyInstance['log'] } = {};
   const media = new MediaEngine({ pbx: sim.pbx, clock, partyMedia: sim.partyMedia, onError: (error, context) => logged.to?.error({ err: error }, `media: ${context}`) });
-  const app = await buildApp({ pbx: sim.pbx, media, config, clock, dataDir: config.server.dataDir, log: options.log, sim: { sim, adminKey }, networkClock: options.networkClock, ...(sipServer ? { sip: sipServer } : {}) });
+  const sipStatus = sipServer ? { sip: sipServer } : {};
+  // The /sim control plane and the web console are served beside the Call Control API unless configured off.
+  const extensions = config.server.sim.enabled ? simPlane({ sim, clock, config, adminKey, media, ...sipStatus }) : [];
+  const app = await buildApp({ pbx: sim.pbx, media, config, clock, dataDir: config.server.dataDir, log: options.log, extensions, consoleLink: config.server.sim.enabled, networkClock: options.networkClock, ...sipStatus });
   logged.to = app.log;
   sipServer?.attachLog(app.log);
   const host = options.host ?? config.server.host;

@@ -9,7 +9,6 @@ import pino, { type DestinationStream } from 'pino';
 import type { LogLevel, PbxConfig } from '../config/types.js';
 import { SystemClock, type Clock } from '../core/clock.js';
 import type { Pbx } from '../core/pbx.js';
-import type { SimulatedPbx } from '../endpoints/directory.js';
 import {
   CLIENT_ERROR_WARNING_WINDOW_MS,
   CLIENT_ERROR_WARNINGS_PER_WINDOW,
@@ -23,13 +22,12 @@ import {
   WS_PING_INTERVAL_MS,
 } from '../limits.js';
 import type { MediaEngine } from '../media/engine.js';
-import { registerConsole } from '../sim/console-server.js';
-import { registerSimRoutes } from '../sim/routes.js';
 import { FailureLimiter } from '../guard/failure-limiter.js';
 import { redactTarget } from '../guard/redact.js';
 import { WarningLimiter } from '../guard/warning-limiter.js';
 import { loadOrCreateSigningKey } from './auth/signing-key.js';
 import { TokenService } from './auth/tokens.js';
+import type { ApiInstance } from './context.js';
 import { ApiError, ApiErrorCodes, resolveError } from './errors.js';
 import { Metrics } from './metrics.js';
 import type { SipStatus } from './sip-status.js';
@@ -61,14 +59,31 @@ export interface AppOptions {
   log?: LogOptions;
   /** Concurrency limits of the audio streams (tests lower them). */
   streamLimits?: StreamLimits;
-  /** Serve the /sim control plane with this simulated PBX and admin key (when config.server.sim.enabled). */
-  sim?: { sim: SimulatedPbx; adminKey: string };
+  /** Planes served beside the Call Control API (the /sim control plane, the web console), in this order. */
+  extensions?: AppExtension[];
+  /** GET / links the web console (an extension serves /console/). */
+  consoleLink?: boolean;
   /** Time for network liveness (event socket pings); real time unless a test drives it. */
   networkClock?: Clock;
   /** The SIP server, when one runs: its counters go to /metrics, its registrations to /sim/sip/registrations. */
   sip?: SipStatus;
   /** The event sequence; `<dataDir>/event-sequence` when absent (tests pass one they drive). */
   sequence?: PersistentSequence;
+}
+
+/** What an extension may use of the application it is served by (the console's live feed follows the event hub). */
+export interface AppParts {
+  hub: EventHub;
+}
+
+/**
+ * A plane served beside the Call Control API, built by the composition root: registered in a scope of its own (under
+ * `prefix` when given) after the Call Control routes, so it sees the application's hooks and the OpenAPI document
+ * lists its routes after theirs.
+ */
+export interface AppExtension {
+  prefix?: string;
+  register(scope: ApiInstance, parts: AppParts): Promise<void>;
 }
 
 export interface LogOptions {
@@ -143,17 +158,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
   await typed.register(tokenRoutes, { tokens, limiter });
   await typed.register(callControlRoutes, { prefix: '/callcontrol', pbx, clock, tokens, shutdown: shutdown.signal, events: { hub, liveness, root: app }, media, streams });
-  if (options.sim && config.server.sim.enabled) {
-    const sim = options.sim;
-    await typed.register(async (scope) => registerSimRoutes(scope, { sim: sim.sim, clock, config, adminKey: sim.adminKey, media, ...(options.sip ? { sip: options.sip } : {}) }), { prefix: '/sim' });
-    await typed.register(async (scope) => registerConsole(scope, { sim: sim.sim, clock, config, adminKey: sim.adminKey, media, hub }));
+  for (const extension of options.extensions ?? []) {
+    await typed.register(async (scope) => extension.register(scope, { hub }), extension.prefix === undefined ? {} : { prefix: extension.prefix });
   }
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   const asyncapi = asyncApiDocument();
   app.get('/asyncapi.json', { schema: { hide: true } }, async () => asyncapi);
   registerHealth(app, sequence);
-  registerHome(app, { console: Boolean(options.sim && config.server.sim.enabled) });
+  registerHome(app, { console: options.consoleLink ?? false });
   metrics.register(app);
   return app;
 }

@@ -32,74 +32,8 @@ export class Metrics {
   constructor(sources: MetricSources) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
-    new Gauge({
-      name: 'switchboard_calls',
-      help: 'Calls in progress.',
-      registers,
-      collect() {
-        this.set(sources.pbx.activeCallCount());
-      },
-    });
-    new Gauge({
-      name: 'switchboard_participants',
-      help: 'Participants of the calls in progress, across all DNs.',
-      registers,
-      collect() {
-        this.set(sources.pbx.participantCount()); // counted, not built: /metrics must stay cheap with many calls
-      },
-    });
-    new Gauge({
-      name: 'switchboard_streams',
-      help: 'Open participant audio streams of the API: readers (GET .../stream) and uploads (POST .../stream).',
-      labelNames: ['direction'],
-      registers,
-      collect() {
-        this.set({ direction: 'read' }, sources.streams.count('read'));
-        this.set({ direction: 'write' }, sources.streams.count('write'));
-      },
-    });
-    new Gauge({
-      name: 'switchboard_websocket_clients',
-      help: 'Connected event sockets (/callcontrol/ws).',
-      registers,
-      collect() {
-        this.set(sources.hub.connectionCount);
-      },
-    });
-    new Counter({
-      name: 'switchboard_events_sent_total',
-      help: 'Event frames written to event sockets.',
-      registers,
-      collect() {
-        this.reset();
-        this.inc(sources.hub.sent);
-      },
-    });
-    new Gauge({
-      name: 'switchboard_event_sequence_mark_writable',
-      help: 'Whether the latest write of the event sequence mark succeeded (0: numbering runs on what is left below the mark).',
-      registers,
-      collect() {
-        this.set(sources.sequence.health().markWritable ? 1 : 0);
-      },
-    });
-    new Gauge({
-      name: 'switchboard_event_sequence_headroom',
-      help: 'Event sequence numbers left below the written mark.',
-      registers,
-      collect() {
-        this.set(sources.sequence.health().headroom);
-      },
-    });
-    new Counter({
-      name: 'switchboard_event_sequence_mark_failures_total',
-      help: 'Failed writes of the event sequence mark since start.',
-      registers,
-      collect() {
-        this.reset();
-        this.inc(sources.sequence.health().writeFailures);
-      },
-    });
+    registerActivityMetrics(sources, registers);
+    registerSequenceMetrics(sources.sequence, registers);
     if (sources.sip) registerSipMetrics(sources.sip, registers);
     this.requests = new Counter({
       name: 'switchboard_http_requests_total',
@@ -137,6 +71,82 @@ export class Metrics {
       return reply.type(this.registry.contentType).send(text);
     });
   }
+}
+
+/** Calls, participants, audio streams and event sockets, read from their owners when Prometheus scrapes. */
+function registerActivityMetrics(sources: MetricSources, registers: Registry[]): void {
+  new Gauge({
+    name: 'switchboard_calls',
+    help: 'Calls in progress.',
+    registers,
+    collect() {
+      this.set(sources.pbx.activeCallCount());
+    },
+  });
+  new Gauge({
+    name: 'switchboard_participants',
+    help: 'Participants of the calls in progress, across all DNs.',
+    registers,
+    collect() {
+      this.set(sources.pbx.participantCount()); // counted, not built: /metrics must stay cheap with many calls
+    },
+  });
+  new Gauge({
+    name: 'switchboard_streams',
+    help: 'Open participant audio streams of the API: readers (GET .../stream) and uploads (POST .../stream).',
+    labelNames: ['direction'],
+    registers,
+    collect() {
+      this.set({ direction: 'read' }, sources.streams.count('read'));
+      this.set({ direction: 'write' }, sources.streams.count('write'));
+    },
+  });
+  new Gauge({
+    name: 'switchboard_websocket_clients',
+    help: 'Connected event sockets (/callcontrol/ws).',
+    registers,
+    collect() {
+      this.set(sources.hub.connectionCount);
+    },
+  });
+  new Counter({
+    name: 'switchboard_events_sent_total',
+    help: 'Event frames written to event sockets.',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(sources.hub.sent);
+    },
+  });
+}
+
+/** The health of the event sequence mark (docs/events.md): whether numbering is still backed by a written mark. */
+function registerSequenceMetrics(sequence: MetricSources['sequence'], registers: Registry[]): void {
+  new Gauge({
+    name: 'switchboard_event_sequence_mark_writable',
+    help: 'Whether the latest write of the event sequence mark succeeded (0: numbering runs on what is left below the mark).',
+    registers,
+    collect() {
+      this.set(sequence.health().markWritable ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'switchboard_event_sequence_headroom',
+    help: 'Event sequence numbers left below the written mark.',
+    registers,
+    collect() {
+      this.set(sequence.health().headroom);
+    },
+  });
+  new Counter({
+    name: 'switchboard_event_sequence_mark_failures_total',
+    help: 'Failed writes of the event sequence mark since start.',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(sequence.health().writeFailures);
+    },
+  });
 }
 
 /** SIP counters and gauges, read from the SIP server when Prometheus scrapes. */

@@ -28,33 +28,7 @@ function demoFile(secret: string): PbxConfigFile {
       },
     ],
     applications: [{ clientId: '800', secret, monitor: ['100', '101', '102', '103', '801', '802'], streamMonitoredDns: false }],
-    extensions: [
-      {
-        number: '100',
-        name: 'Alice',
-        devices: [{ id: 'sip:100@127.0.0.1:5160', directControl: true, behaviour: { kind: 'answer', afterMs: 1000 } }],
-      },
-      {
-        number: '101',
-        name: 'Bob',
-        devices: [
-          { id: 'sip:101@127.0.0.1:5161', userAgent: 'Switchboard DeskPhone 1.0', directControl: false, behaviour: { kind: 'answer', afterMs: 3000 } },
-          // Bob's softphone answers only when told to (through /sim or, being directly controlled, through the API).
-          { id: 'sip:101@127.0.0.1:5261;transport=tcp', directControl: true, behaviour: 'manual' },
-        ],
-      },
-      {
-        number: '102',
-        name: 'Carol',
-        // Configured but switched off: Carol has no registered device, so calls to her cannot reach a phone.
-        devices: [{ id: 'sip:102@127.0.0.1:5162', registered: false }],
-      },
-      {
-        number: '103',
-        name: 'Dave',
-        devices: [{ id: 'sip:103@127.0.0.1:5163', behaviour: 'never' }],
-      },
-    ],
+    extensions: demoExtensions(),
     ivrs: [
       {
         number: '801',
@@ -100,4 +74,35 @@ function demoFile(secret: string): PbxConfigFile {
       ],
     },
   };
+}
+
+/** Alice answers after a second, Bob has a desk phone and a softphone answered by hand, Carol is off, Dave never answers. */
+function demoExtensions(): NonNullable<PbxConfigFile['extensions']> {
+  return [
+    {
+      number: '100',
+      name: 'Alice',
+      devices: [{ id: 'sip:100@127.0.0.1:5160', directControl: true, behaviour: { kind: 'answer', afterMs: 1000 } }],
+    },
+    {
+      number: '101',
+      name: 'Bob',
+      devices: [
+        { id: 'sip:101@127.0.0.1:5161', userAgent: 'Switchboard DeskPhone 1.0', directControl: false, behaviour: { kind: 'answer', afterMs: 3000 } },
+        // Bob's softphone answers only when told to (through /sim or, being directly controlled, through the API).
+        { id: 'sip:101@127.0.0.1:5261;transport=tcp', directControl: true, behaviour: 'manual' },
+      ],
+    },
+    {
+      number: '102',
+      name: 'Carol',
+      // Configured but switched off: Carol has no registered device, so calls to her cannot reach a phone.
+      devices: [{ id: 'sip:102@127.0.0.1:5162', registered: false }],
+    },
+    {
+      number: '103',
+      name: 'Dave',
+      devices: [{ id: 'sip:103@127.0.0.1:5163', behaviour: 'never' }],
+    },
+  ];
 }

@@ -6,12 +6,13 @@ import { Value } from 'typebox/value';
 import { withDeviceId } from '../api/ids.js';
 import type { ApiInstance } from '../api/context.js';
 import { CoreError, ErrorCodes } from '../core/errors.js';
+import type { Pbx } from '../core/pbx.js';
 import type { ParticipantDetail } from '../core/types.js';
 import { MAX_SIM_AUDIO_BODY_BYTES } from '../limits.js';
 import { DtmfSource } from '../media/dtmf.js';
 import type { MediaEngine } from '../media/engine.js';
 import { MAX_ECHO_DELAY_MS, SAMPLE_RATE_HZ, bytesFromSamples } from '../media/format.js';
-import { PartyMediaError, type PartyMedia, type PartyMediaInput } from '../media/party-media.js';
+import { PartyMediaError, type PartyMedia, type PartyMediaInput, type PartyMediaStore } from '../media/party-media.js';
 import { PcmSource, ToneSource, type AudioSource } from '../media/source.js';
 import { WavDecodeError, decodeWavTo8kMono, encodeWav8kMono } from '../media/wav.js';
 import type { SimContext } from './routes.js';
@@ -143,6 +144,14 @@ export const MediaState = Type.Object({
   devices: Type.Array(Type.Object({ dn: Type.String(), deviceId: Type.String(), media: MediaBehaviourSchema })),
 });
 
+/** A party of a path that is a simulated one: a participant of an extension (its phone) or of a trunk (the caller). */
+function requireParty(pbx: Pbx, text: string): ParticipantDetail {
+  const detail = pbx.participantDetail(parsePartyId(text));
+  const kind = detail ? pbx.dnKind(detail.dn) : undefined;
+  if (!detail || (kind !== 'extension' && kind !== 'externalline')) throw new CoreError(ErrorCodes.PARTICIPANT_NOT_FOUND, `there is no simulated party ${text}`);
+  return detail;
+}
+
 /**
  * Registers the audio routes of /sim in the scope of the other /sim routes (same admin key check, same errors), and
  * makes POST /sim/reset also forget media behaviours and kept recordings.
@@ -150,20 +159,16 @@ export const MediaState = Type.Object({
 export function registerSimAudioRoutes(app: ApiInstance, context: SimContext & { media: MediaEngine }): void {
   const { media } = context;
   const { pbx } = context.sim;
-  const store = media.partyMedia;
-
   app.addContentTypeParser([...WAV_TYPES, RAW_TYPE], { parseAs: 'buffer', bodyLimit: MAX_SIM_AUDIO_BODY_BYTES }, (_request, body, done) => done(null, body));
   app.addHook('onResponse', async (request, reply) => {
     if (request.routeOptions.url === '/sim/reset' && reply.statusCode === 200) media.resetSimulation();
   });
+  registerPartyAudioRoutes(app, pbx, media);
+  registerMediaBehaviourRoutes(app, pbx, media.partyMedia);
+}
 
-  const requireParty = (text: string): ParticipantDetail => {
-    const detail = pbx.participantDetail(parsePartyId(text));
-    const kind = detail ? pbx.dnKind(detail.dn) : undefined;
-    if (!detail || (kind !== 'extension' && kind !== 'externalline')) throw new CoreError(ErrorCodes.PARTICIPANT_NOT_FOUND, `there is no simulated party ${text}`);
-    return detail;
-  };
-
+/** POST /sim/parties/{id}/audio and GET /sim/parties/{id}/recording: what a party says, and what it heard. */
+function registerPartyAudioRoutes(app: ApiInstance, pbx: Pbx, media: MediaEngine): void {
   app.post(
     '/parties/:id/audio',
     {
@@ -181,7 +186,7 @@ export function registerSimAudioRoutes(app: ApiInstance, context: SimContext & {
       },
     },
     async (request) => {
-      const party = requireParty(request.params.id);
+      const party = requireParty(pbx, request.params.id);
       const { source, samples } = soundOf(request);
       if (!media.playFromParty(party.id, source)) throw new CoreError(ErrorCodes.INVALID_STATE, `party ${party.id} is ${party.status}: it can play audio once Connected`);
       return { party: partyOf(pbx, party), durationMs: (samples * 1000) / SAMPLE_RATE_HZ };
@@ -211,6 +216,10 @@ export function registerSimAudioRoutes(app: ApiInstance, context: SimContext & {
     },
   );
 
+}
+
+/** GET /sim/media and the PUTs that set what parties send: the default, per external number, per phone. */
+function registerMediaBehaviourRoutes(app: ApiInstance, pbx: Pbx, store: PartyMediaStore): void {
   app.get('/media', { schema: { ...SIM_DOC, operationId: 'simGetMedia', summary: 'Media behaviours: the default, per external number, per phone', response: { 200: MediaState, ...errors(401) } } }, async () => {
     const state = store.describe();
     return {

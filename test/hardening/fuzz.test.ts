@@ -13,6 +13,7 @@ import { MediaEngine } from '../../src/media/engine.js';
 import { demoConfig } from '../../src/config/demo.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { createSimulatedPbx } from '../../src/endpoints/directory.js';
+import { simPlane } from '../../src/sim/plane.js';
 import { deviceIds } from '../helpers/demo.js';
 import { OpenApiChecker, type OpenApiDocument } from '../helpers/openapi-check.js';
 import { assertConsistent, TEST_DEMO_SECRET } from '../helpers/pbx.js';
@@ -50,7 +51,9 @@ test(`${REQUESTS} random requests: no 5xx, no crash, the PBX stays consistent`, 
       if (entry.msg === 'request' && entry.reqId?.startsWith('fuzz-')) routes.set(entry.reqId, { route: entry.route ?? '', statusCode: entry.statusCode ?? 0 });
     },
   };
-  const app = await buildApp({ pbx: sim.pbx, media: new MediaEngine({ pbx: sim.pbx, clock, partyMedia: sim.partyMedia }), config, clock, dataDir: config.server.dataDir, sim: { sim, adminKey: ADMIN_KEY }, log: { level: 'info', destination } });
+  const media = new MediaEngine({ pbx: sim.pbx, clock, partyMedia: sim.partyMedia });
+  const extensions = simPlane({ sim, clock, config, adminKey: ADMIN_KEY, media });
+  const app = await buildApp({ pbx: sim.pbx, media, config, clock, dataDir: config.server.dataDir, extensions, consoleLink: true, log: { level: 'info', destination } });
   const ids = deviceIds(config);
   const document = (await app.inject({ url: '/openapi.json' })).json() as OpenApiDocument;
   const checker = new OpenApiChecker(document);

@@ -8,6 +8,7 @@ import { MediaEngine } from '../../src/media/engine.js';
 import { demoConfig } from '../../src/config/demo.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { createSimulatedPbx } from '../../src/endpoints/directory.js';
+import { simPlane } from '../../src/sim/plane.js';
 import { TEST_DEMO_SECRET } from './pbx.js';
 
 export interface ServedDocuments {
@@ -24,7 +25,9 @@ export async function servedDocuments(): Promise<ServedDocuments> {
   const sim = createSimulatedPbx(config, clock, (error) => {
     throw error;
   });
-  const app = await buildApp({ pbx: sim.pbx, media: new MediaEngine({ pbx: sim.pbx, clock, partyMedia: sim.partyMedia }), config, clock, dataDir, sim: { sim, adminKey: 'documents-admin-key-0123456789' } });
+  const media = new MediaEngine({ pbx: sim.pbx, clock, partyMedia: sim.partyMedia });
+  const extensions = simPlane({ sim, clock, config, adminKey: 'documents-admin-key-0123456789', media });
+  const app = await buildApp({ pbx: sim.pbx, media, config, clock, dataDir, extensions, consoleLink: true });
   try {
     const openapi = await app.inject({ url: '/openapi.json' });
     const asyncapi = await app.inject({ url: '/asyncapi.json' });

@@ -1,6 +1,6 @@
 // GET and POST /callcontrol/{dnnumber}/participants/{id}/stream: a participant's audio as raw PCM, in real time, both ways.
 
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import { CoreError, ErrorCodes } from '../../core/errors.js';
 import type { MediaEngine, MediaTap, UploadOutcome } from '../../media/engine.js';
@@ -118,11 +118,16 @@ function uploadText(outcome: UploadOutcome, bytes: number): string {
 
 /** Registers the two stream routes in their own scope: the POST body is read here, raw, never by a content-type parser. */
 export async function streamRoutes(app: ApiInstance, context: CallControlContext): Promise<void> {
-  const { pbx, media, streams } = context;
   // Whatever the content type (application/octet-stream, audio/wav, none), the body stays an unread stream.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+  registerReadStream(app, context);
+  registerWriteStream(app, context);
+}
 
+/** GET .../stream: a chunked response of what the participant hears, through an {@link HttpStreamTap}. */
+function registerReadStream(app: ApiInstance, context: CallControlContext): void {
+  const { pbx, media, streams } = context;
   app.get(
     '/:dnnumber/participants/:id/stream',
     {
@@ -164,7 +169,11 @@ export async function streamRoutes(app: ApiInstance, context: CallControlContext
       return reply;
     },
   );
+}
 
+/** POST .../stream: the request body plays as the participant's voice; answered once it has played. */
+function registerWriteStream(app: ApiInstance, context: CallControlContext): void {
+  const { pbx, media, streams } = context;
   app.post(
     '/:dnnumber/participants/:id/stream',
     {
@@ -188,60 +197,75 @@ export async function streamRoutes(app: ApiInstance, context: CallControlContext
       const id = parseParticipantId(dnnumber, request.params.id);
       requireAudio(pbx, media, applicationOf(request), dnnumber, id);
       const release = streams.acquire(applicationOf(request).clientId, 'write', 0);
-      const raw = request.raw;
-      return new Promise<ResultBody | typeof reply>((resolve, reject) => {
-        let ended = false; // the body arrived in full (last chunk, or Content-Length reached)
-        let aborted = false; // the client went away first
-        const onData = (chunk: Buffer) => {
-          if (!upload.push(chunk)) raw.pause();
-        };
-        const onEnd = () => {
-          ended = true;
-          upload.end();
-        };
-        const onClose = () => {
-          if (ended) return;
-          aborted = true; // what arrived still plays, then PromptPlaybackFinished
-          upload.end();
-        };
-        const opened = media.openUpload(id, {
-          drain: () => raw.resume(),
-          done: (outcome) => {
-            release();
-            raw.off('data', onData);
-            raw.off('end', onEnd);
-            raw.off('close', onClose);
-            if (aborted || (outcome === 'stopped' && !ended)) {
-              reply.hijack(); // nobody to answer, or the server is closing under a client still sending
-              if (!ended) raw.destroy();
-              resolve(reply);
-              return;
-            }
-            if (!ended) {
-              // Replaced, or the participant left, while the client is still sending: answer now, discard the rest.
-              reply.header('connection', 'close');
-              raw.resume();
-            }
-            const participant = outcome === 'left' || outcome === 'stopped' ? undefined : pbx.participantDetail(id);
-            resolve(successBody(participant, uploadText(outcome, upload.receivedBytes)));
-          },
-        });
-        if (!opened) {
-          release();
-          reject(new CoreError(ErrorCodes.PARTICIPANT_NOT_FOUND, `DN ${dnnumber} has no participant ${id}`));
-          return;
-        }
-        const upload = opened;
-        raw.on('data', onData);
-        raw.on('end', onEnd);
-        raw.on('close', onClose);
-        if (raw.destroyed) {
-          // The client sent its upload and closed the connection while the request was still being authenticated:
-          // what arrived waits in the request's buffer, and plays like any upload ended by a closed socket.
-          for (let chunk: unknown = raw.read(); chunk !== null; chunk = raw.read()) upload.push(chunk as Buffer);
-          onClose();
-        }
-      });
+      return receiveUpload(request.raw, reply, { dn: dnnumber, id }, context, release);
     },
   );
+}
+
+/** What answering an upload needs of its reply. */
+interface UploadReply {
+  hijack(): unknown;
+  header(key: string, value: string): unknown;
+}
+
+/**
+ * Feeds the request body to the participant's upload, pausing the request while the upload is full, and resolves
+ * with the answer once the upload is done (or with the hijacked reply when nobody is left to answer).
+ */
+function receiveUpload<Reply extends UploadReply>(raw: IncomingMessage, reply: Reply, target: { dn: string; id: number }, context: CallControlContext, release: () => void): Promise<ResultBody | Reply> {
+  const { pbx, media } = context;
+  const { id } = target;
+  return new Promise<ResultBody | Reply>((resolve, reject) => {
+    let ended = false; // the body arrived in full (last chunk, or Content-Length reached)
+    let aborted = false; // the client went away first
+    const onData = (chunk: Buffer) => {
+      if (!upload.push(chunk)) raw.pause();
+    };
+    const onEnd = () => {
+      ended = true;
+      upload.end();
+    };
+    const onClose = () => {
+      if (ended) return;
+      aborted = true; // what arrived still plays, then PromptPlaybackFinished
+      upload.end();
+    };
+    const opened = media.openUpload(id, {
+      drain: () => raw.resume(),
+      done: (outcome) => {
+        release();
+        raw.off('data', onData);
+        raw.off('end', onEnd);
+        raw.off('close', onClose);
+        if (aborted || (outcome === 'stopped' && !ended)) {
+          reply.hijack(); // nobody to answer, or the server is closing under a client still sending
+          if (!ended) raw.destroy();
+          resolve(reply);
+          return;
+        }
+        if (!ended) {
+          // Replaced, or the participant left, while the client is still sending: answer now, discard the rest.
+          reply.header('connection', 'close');
+          raw.resume();
+        }
+        const participant = outcome === 'left' || outcome === 'stopped' ? undefined : pbx.participantDetail(id);
+        resolve(successBody(participant, uploadText(outcome, upload.receivedBytes)));
+      },
+    });
+    if (!opened) {
+      release();
+      reject(new CoreError(ErrorCodes.PARTICIPANT_NOT_FOUND, `DN ${target.dn} has no participant ${id}`));
+      return;
+    }
+    const upload = opened;
+    raw.on('data', onData);
+    raw.on('end', onEnd);
+    raw.on('close', onClose);
+    if (raw.destroyed) {
+      // The client sent its upload and closed the connection while the request was still being authenticated:
+      // what arrived waits in the request's buffer, and plays like any upload ended by a closed socket.
+      for (let chunk: unknown = raw.read(); chunk !== null; chunk = raw.read()) upload.push(chunk as Buffer);
+      onClose();
+    }
+  });
 }
