@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, test } from 'node:test';
 import ts from 'typescript';
+import { ROOT } from '../helpers/root.js';
 
-const ROOT = join(import.meta.dirname, '../..');
 const DOC = join(ROOT, 'docs/testing-your-app.md');
 const INDEX = join(ROOT, 'src/index.ts');
 const TSX = import.meta.resolve('tsx');
