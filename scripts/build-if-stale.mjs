@@ -1,5 +1,5 @@
 // Builds dist/ only when a source is newer than what was built from it: the server (tsc) and the web console (vite).
-// `node scripts/build-if-stale.mjs` checks both (npm start); `--server` only the server part (the tests run dist/src/cli).
+// `node scripts/build-if-stale.mjs` checks both (npm start); `--server` only the server part (scripts/run-tests.mjs compiles dist/src itself).
 import { chmodSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';

@@ -2,12 +2,14 @@
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { ApiError, ApiErrorCodes, ERROR_TABLE, resolveError } from '../../src/api/errors.js';
 import { OAUTH_ERROR_TABLE } from '../../src/api/oauth-errors.js';
 import { CoreError, ErrorCodes } from '../../src/core/errors.js';
+import { ROOT } from '../helpers/root.js';
 
-const doc = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
+const doc = readFileSync(join(ROOT, 'docs/errors.md'), 'utf8');
 
 /** The rows of the first table after `heading`: code -> remaining cells. */
 function tableAfter(heading: string): Map<string, string[]> {

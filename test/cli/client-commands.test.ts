@@ -7,9 +7,10 @@ import { describe, test } from 'node:test';
 import { decodeJwtClaims, EventType, type EventFrame } from '../../src/client/index.js';
 import { ADMIN_KEY, closedPort, DEMO_SECRET, runCli as run, startE2e } from '../client/harness.js';
 import { startCli, untilFile } from '../helpers/cli.js';
+import { ROOT } from '../helpers/root.js';
 import { readableValidation } from '../../src/cli/errors.js';
 
-const DOC = join(import.meta.dirname, '../../docs/cli.md');
+const DOC = join(ROOT, 'docs/cli.md');
 
 /** The ```text block after the dns marker of docs/cli.md. */
 function documentedDns(): string {

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { closedPort } from '../client/harness.js';
 import { CLEAN_ENV, spawnCounted, STUCK_MS } from '../helpers/cli.js';
+import { ROOT } from '../helpers/root.js';
 
-const ROOT = join(import.meta.dirname, '../..');
 /** The port the docs show; each run replaces it by a free one. */
 const DOC_PORT = '127.0.0.1:5001';
 

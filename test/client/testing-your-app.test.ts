@@ -1,17 +1,19 @@
-// Runs the example of docs/testing-your-app.md exactly as written (only `from 'switchboard'` points at the source), and typechecks it.
+// Runs the example of docs/testing-your-app.md exactly as written (only `from 'switchboard'` points at this repository's build), and typechecks it.
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, test } from 'node:test';
 import ts from 'typescript';
+import { ROOT } from '../helpers/root.js';
 
-const ROOT = join(import.meta.dirname, '../..');
 const DOC = join(ROOT, 'docs/testing-your-app.md');
-const INDEX = join(ROOT, 'src/index.ts');
+/** What `switchboard` resolves to in an application (package.json exports): the build scripts/run-tests.mjs has just written. */
+const INDEX = join(ROOT, 'dist/src/index.js');
+const TYPES = join(ROOT, 'dist/src/index.d.ts');
 const TSX = import.meta.resolve('tsx');
 const MARKER = '<!-- example: the test suite runs this block exactly (test/client/testing-your-app.test.ts) -->';
 
@@ -25,8 +27,9 @@ function exampleBlock(): string {
   return match[1]!;
 }
 
-/** The block with its package import pointed at this repository's source (the only change). */
+/** The block with its package import pointed at this repository's build (the only change). */
 function runnable(block: string): string {
+  assert.ok(existsSync(INDEX), `${INDEX} is missing: run the tests with \`npm test\` or \`node scripts/run-tests.mjs\`, which build it`);
   assert.equal(block.match(/from 'switchboard'/g)?.length, 1, 'the example imports the package once');
   return block.replace("from 'switchboard'", `from '${pathToFileURL(INDEX).href}'`);
 }
@@ -85,7 +88,7 @@ describe('docs/testing-your-app.md', () => {
       const config = ts.getParsedCommandLineOfConfigFile(join(ROOT, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined });
       assert.ok(config);
       const { rootDir: _rootDir, outDir: _outDir, ...options } = config.options; // the example lives outside the repository
-      const program = ts.createProgram([file], { ...options, noEmit: true, baseUrl: ROOT, paths: { switchboard: [INDEX] } });
+      const program = ts.createProgram([file], { ...options, noEmit: true, baseUrl: ROOT, paths: { switchboard: [TYPES] } });
       const diagnostics = ts.getPreEmitDiagnostics(program).filter((d) => d.file?.fileName === file || d.file === undefined);
       assert.deepEqual(diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n')), []);
     } finally {

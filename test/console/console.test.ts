@@ -4,17 +4,17 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { demoConfig } from '../../src/config/demo.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { TEST_DEMO_SECRET } from '../helpers/api.js';
+import { ROOT } from '../helpers/root.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ADMIN_KEY = 'console-test-admin-key';
-const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
+const ARTIFACTS = join(ROOT, 'test-artifacts/');
 const WAIT_MS = 15_000;
 
 const MISSING = `Chromium is not installed at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`;
@@ -38,7 +38,7 @@ describe('the web console in Chromium', { skip: !existsSync(CHROMIUM) }, () => {
     workDir = mkdtempSync(join(tmpdir(), 'switchboard-console-'));
     // npm test builds nothing: build the console here, exactly as `npm run build` does, into a folder of our own.
     const consoleDir = join(workDir, 'console');
-    await build({ configFile: fileURLToPath(new URL('../../web/console/vite.config.ts', import.meta.url)), build: { outDir: consoleDir, emptyOutDir: true }, logLevel: 'error' });
+    await build({ configFile: join(ROOT, 'web/console/vite.config.ts'), build: { outDir: consoleDir, emptyOutDir: true }, logLevel: 'error' });
     process.env.SWITCHBOARD_CONSOLE_DIR = consoleDir;
     const config = demoConfig({ demoSecret: TEST_DEMO_SECRET });
     config.server.dataDir = join(workDir, 'data');

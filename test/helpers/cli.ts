@@ -5,9 +5,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ROOT } from './root.js';
 
 /** The built command: what `npm start` and an installed package run (scripts/run-tests.mjs builds it when stale). */
-export const CLI = join(import.meta.dirname, '../../dist/src/cli/main.js');
+export const CLI = join(ROOT, 'dist/src/cli/main.js');
 /**
  * How long a wait for output or for the exit may take before the test fails as stuck. Not a measure of speed: a
  * command that works answers in about a second even on a loaded machine; only a hung one reaches this.

@@ -2,9 +2,11 @@
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { ERROR_TABLE, simStatusOf } from '../../src/api/errors.js';
 import { ErrorCodes } from '../../src/core/errors.js';
+import { ROOT } from '../helpers/root.js';
 
 test('every core code has the API status on /sim, except the codes the table gives a simStatus', () => {
   for (const code of Object.values(ErrorCodes)) {
@@ -21,7 +23,7 @@ test('the planes differ on exactly one code: InvalidState is 422 on /callcontrol
 });
 
 test('docs/errors.md documents each code whose /sim status differs, with both statuses', () => {
-  const doc = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
+  const doc = readFileSync(join(ROOT, 'docs/errors.md'), 'utf8');
   const section = doc.split('## `/sim` errors')[1] ?? '';
   for (const code of Object.values(ErrorCodes)) {
     const mapping = ERROR_TABLE[code];

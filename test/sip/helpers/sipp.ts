@@ -5,9 +5,10 @@ import { createSocket } from 'node:dgram';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ROOT } from '../../helpers/root.js';
 
 export const SIPP = '/usr/bin/sipp';
-const SCENARIOS = new URL('../sipp/', import.meta.url).pathname;
+const SCENARIOS = join(ROOT, 'test/sip/sipp/');
 
 /** Skip reason when SIPp is missing locally; under CI=true a missing tool fails instead (the test runs and cannot spawn it). */
 export const SIPP_SKIP = !existsSync(SIPP) && process.env.CI !== 'true' ? 'sipp is not installed (install sip-tester)' : false;

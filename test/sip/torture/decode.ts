@@ -5,6 +5,7 @@
 
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { ROOT } from '../../helpers/root.js';
 
 export function decodeTorture(text: string): Buffer {
   const joined = text.replace(/<allOneLine>\n([\s\S]*?)\n<\/allOneLine>\n?/g, (_m, inner: string) => `${inner.replace(/\n/g, '')}\n`);
@@ -20,11 +21,11 @@ export function decodeTorture(text: string): Buffer {
   return Buffer.concat(parts);
 }
 
-const ROOT = new URL('.', import.meta.url).pathname;
+const FIXTURES = join(ROOT, 'test/sip/torture');
 
 /** Every message of one folder (valid, invalid, semantic), by name. */
 export function loadTorture(folder: 'valid' | 'invalid' | 'semantic'): Map<string, Buffer> {
-  const dir = join(ROOT, folder);
+  const dir = join(FIXTURES, folder);
   const out = new Map<string, Buffer>();
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.txt')).sort()) {
     out.set(file.replace(/\.txt$/, ''), decodeTorture(readFileSync(join(dir, file), 'utf8')));
