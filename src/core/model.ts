@@ -55,6 +55,8 @@ export interface Leg {
   /** The participant this leg talks to (Connected) or is offered by (a ringing destination). */
   peer: Leg | undefined;
   held: boolean;
+  /** Ringing with audio before the answer (a SIP 183 with SDP): the leg and the party it is offered to carry audio. */
+  earlyMedia: boolean;
   attachedData: Record<string, string>;
   originatedBy: DnRef;
   referredBy: DnRef;

@@ -5,7 +5,7 @@ import { validateAttachedData } from './attached-data.js';
 import { causeToCode, codeToCause, describeCause, describeRefusal, REJECT_PRIORITY } from './causes.js';
 import type { Clock } from './clock.js';
 import { resolveDestination, type OutboundRule, type Target } from './dialplan.js';
-import type { Endpoint, EndpointDirectory, LegControl, OfferInfo, RejectCause } from './endpoint.js';
+import type { Endpoint, EndpointDirectory, LegControl, OfferInfo, ProgressKind, RejectCause } from './endpoint.js';
 import type { MediaPort } from './media-port.js';
 import { CoreError, ErrorCodes, type ErrorCode } from './errors.js';
 import type { Attempt, AttemptKind, Call, DeviceRecord, DnRecord, DnRef, Identity, InboundCallRequest, Leg, MakeCallRequest, Operation, Outcome, PreparedOffer, RouteRequest } from './model.js';
@@ -490,18 +490,31 @@ export class Pbx {
   sendDtmf(id: number, digits: string): void {
     this.run(() => {
       const leg = this.requireLegAnywhere(id);
-      if (digits.length === 0 || digits.length > MAX_DTMF_DIGITS || !DTMF_DIGITS.test(digits)) {
-        throw new CoreError(ErrorCodes.INVALID_ARGUMENT, `digits must be 1-${MAX_DTMF_DIGITS} of 0-9 * # A-D, got '${digits}'`);
-      }
-      const peer = leg.peer;
-      if (leg.status !== 'Connected' || !peer || peer.removed || peer.peer !== leg || leg.held || peer.held) {
-        throw new CoreError(ErrorCodes.INVALID_STATE, `participant ${id} is not in conversation with anyone`);
-      }
-      for (const digit of digits) {
-        this.emit({ type: 'dtmf', dn: peer.dn.number, participantId: peer.id, digits: digit });
-        this.defer(peer, (endpoint, control) => endpoint.dtmf?.(control, digit));
-      }
+      const refusal = this.dtmfRefusal(leg, digits);
+      if (refusal) throw refusal;
+      this.deliverDtmf(leg, digits);
     });
+  }
+
+  /** Why the party on `leg` cannot send `digits` now, or undefined when it can. */
+  private dtmfRefusal(leg: Leg, digits: string): CoreError | undefined {
+    if (digits.length === 0 || digits.length > MAX_DTMF_DIGITS || !DTMF_DIGITS.test(digits)) {
+      return new CoreError(ErrorCodes.INVALID_ARGUMENT, `digits must be 1-${MAX_DTMF_DIGITS} of 0-9 * # A-D, got '${digits}'`);
+    }
+    const peer = leg.peer;
+    if (leg.status !== 'Connected' || !peer || peer.removed || peer.peer !== leg || leg.held || peer.held) {
+      return new CoreError(ErrorCodes.INVALID_STATE, `participant ${leg.id} is not in conversation with anyone`);
+    }
+    return undefined;
+  }
+
+  private deliverDtmf(leg: Leg, digits: string): void {
+    const peer = leg.peer;
+    if (!peer) return;
+    for (const digit of digits) {
+      this.emit({ type: 'dtmf', dn: peer.dn.number, participantId: peer.id, digits: digit });
+      this.defer(peer, (endpoint, control) => endpoint.dtmf?.(control, digit));
+    }
   }
 
   /** Announces that a prompt or stream finished playing on a participant (used by the media layer). */
@@ -713,11 +726,15 @@ export class Pbx {
     else if (link) this.emit({ type: 'participant-link', dn: leg.dn.number, participantId: leg.id, callId: leg.call.id, link });
   }
 
-  /** Puts a leg on hold or takes it off, announcing the change. */
-  private setHeld(leg: Leg, held: boolean): void {
+  /**
+   * Puts a leg on hold or takes it off and tells its endpoint. Announced at once unless `announce` is false: the
+   * caller changes more of the leg and announces it all in one event.
+   */
+  private setHeld(leg: Leg, held: boolean, announce = true): void {
     if (leg.held === held) return;
     leg.held = held;
-    this.emitUpsert(leg);
+    if (announce) this.emitUpsert(leg);
+    this.defer(leg, (endpoint, control) => endpoint.held?.(control, held));
   }
 
   // ---------------------------------------------------------------- internals: lookups
@@ -835,6 +852,7 @@ export class Pbx {
       party,
       peer: undefined,
       held: false,
+      earlyMedia: false,
       attachedData: {},
       originatedBy: isOrigin ? NO_DN : call.originator,
       referredBy: NO_DN,
@@ -861,22 +879,50 @@ export class Pbx {
   }
 
   private legControl(leg: Leg): LegControl {
+    // An endpoint's verdict may arrive after the leg moved on: whatever no longer fits is ignored, never thrown.
     const guard = (action: () => void) => {
-      if (!leg.removed) action();
+      if (!leg.removed) this.run(() => {
+        if (!leg.removed) action();
+      });
     };
     return {
       participantId: leg.id,
       dn: leg.dn.number,
       deviceId: leg.deviceId,
+      progress: (kind) => guard(() => this.progressLeg(leg, kind)),
       answer: () => guard(() => {
-        if (leg.status === 'Ringing') this.endpointAnswer(leg.id);
+        if (leg.status === 'Ringing') this.answerLeg(leg);
       }),
       reject: (cause) => guard(() => {
-        if (leg.status === 'Ringing') this.endpointReject(leg.id, cause);
+        if (leg.status === 'Ringing') this.removeLeg(leg, cause);
       }),
-      hangup: () => guard(() => this.endpointHangup(leg.id)),
+      hangup: () => guard(() => this.removeLeg(leg, 'hangup')),
+      hold: (on) => guard(() => this.holdPeer(leg, on)),
+      dtmf: (digits) => guard(() => {
+        if (!this.dtmfRefusal(leg, digits)) this.deliverDtmf(leg, digits);
+      }),
       view: () => (leg.removed ? undefined : participantView(leg)),
     };
+  }
+
+  /** A ringing leg's far end reports progress; early media is announced on the leg and on the party hearing it. */
+  private progressLeg(leg: Leg, kind: ProgressKind): void {
+    if (kind === 'ringing' || leg.status !== 'Ringing' || leg.earlyMedia) return;
+    leg.earlyMedia = true;
+    this.emitUpsert(leg);
+    const party = leg.attempt?.party;
+    if (party && !party.removed) this.emitUpsert(party);
+  }
+
+  /**
+   * A Connected leg's own side holds its peer or takes it off hold. A peer held by a pending transfer stays held
+   * on `false`: the transfer holds it until it settles, and its failure (or success) takes it off hold.
+   */
+  private holdPeer(leg: Leg, on: boolean): void {
+    const peer = leg.peer;
+    if (leg.status !== 'Connected' || !peer || peer.removed) return;
+    if (!on && [...peer.attemptsAsParty].some((attempt) => attempt.kind === 'transfer')) return;
+    this.setHeld(peer, on);
   }
 
   private newAttempt(kind: AttemptKind, call: Call, party: Leg | undefined, replaced: Leg | undefined, target: Target, reason: Reason): Attempt {
@@ -987,6 +1033,7 @@ export class Pbx {
   /** A device rung to place a call was picked up: it now dials the destination. */
   private originPickedUp(attempt: Attempt, leg: Leg): void {
     this.setStatus(leg, 'origin-picked-up');
+    leg.earlyMedia = false;
     this.settleAttempt(attempt, { ok: true, participant: participantView(leg) }, 'answered-elsewhere', leg);
     leg.attempt = undefined;
     const target = attempt.dialTarget;
@@ -1021,13 +1068,14 @@ export class Pbx {
     // Settle first: the removals below must not read as this attempt failing.
     this.settleAttempt(attempt, { ok: true, participant: undefined }, 'answered-elsewhere', answered);
     answered.attempt = undefined;
+    answered.earlyMedia = false;
     this.setStatus(answered, 'answer');
     this.emitUpsert(answered);
     if (party && !party.removed) {
       answered.peer = party;
       party.peer = answered;
       party.party = answered.self;
-      party.held = false;
+      this.setHeld(party, false, false);
       if (party.status === 'Dialing') this.setStatus(party, 'far-answer');
       this.emitUpsert(party);
     }
@@ -1064,12 +1112,15 @@ export class Pbx {
     attempt.replaced?.attemptsReplacing.delete(attempt);
     this.clock.clearTimeout(attempt.timer);
     attempt.timer = undefined;
+    const hadEarlyMedia = [...attempt.legs].some((leg) => leg.earlyMedia);
     for (const leg of [...attempt.legs]) {
       if (leg === keep) continue;
       leg.attempt = undefined;
       this.removeLeg(leg, legCause);
     }
     attempt.legs.clear();
+    // The party no longer hears the early media. With `keep` the caller connects the party itself next.
+    if (hadEarlyMedia && !keep && attempt.party) this.emitUpsert(attempt.party);
     const callbacks = attempt.settledCallbacks.splice(0);
     this.deferred.push(() => {
       for (const callback of callbacks) callback(attempt.outcome ?? outcome);
@@ -1147,7 +1198,7 @@ export class Pbx {
     this.legsByDn.get(leg.dn)?.delete(leg);
     leg.call.legs.delete(leg);
     this.emit({ type: 'participant-removed', participant: finalView, cause, link: finalLink });
-    this.defer(leg, (endpoint, control) => endpoint.removed?.(control));
+    this.defer(leg, (endpoint, control) => endpoint.removed?.(control, cause));
 
     // 1. It was ringing in an attempt: the attempt fails when no candidate is left.
     const own = leg.attempt;
@@ -1158,6 +1209,7 @@ export class Pbx {
         const subject = own.replaced ?? own.party;
         this.failAttempt(own, causeToCode(cause), `the destination ${describeCause(cause)}`, subject, 'cancelled');
       }
+      if (leg.earlyMedia && own.party) this.emitUpsert(own.party); // the party no longer hears this leg's early media
     }
     // 2. Attempts it was waiting on, or that would replace it.
     for (const attempt of [...leg.attemptsAsParty, ...leg.attemptsReplacing]) {

@@ -27,10 +27,21 @@ export function participantView(leg: Leg): ParticipantView {
   };
 }
 
-/** Whether a leg is held and whom it talks to: the topology the media engine follows. */
+/** Whether a leg carries audio, is held and whom it talks to: the topology the media engine follows. */
 export function participantLink(leg: Leg): ParticipantLink {
   const peer = leg.peer && !leg.peer.removed ? leg.peer : undefined;
-  return { media: leg.status === 'Connected', held: leg.held, peerId: peer ? peer.id : null };
+  return { media: carriesMedia(leg), held: leg.held, peerId: peer ? peer.id : null };
+}
+
+/** Connected, or ringing with early media, or hearing the early media of a destination ringing for it. */
+function carriesMedia(leg: Leg): boolean {
+  if (leg.status === 'Connected') return true;
+  if (leg.status === 'Ringing' && leg.earlyMedia) return true;
+  for (const attempt of leg.attemptsAsParty) {
+    if (attempt.outcome) continue;
+    for (const candidate of attempt.legs) if (candidate.earlyMedia && candidate.status === 'Ringing' && !candidate.removed) return true;
+  }
+  return false;
 }
 
 /** The participant with what /sim and the media engine also need. */
