@@ -4,7 +4,7 @@ import { causeToCode, codeToCause, describeCause } from './causes.js';
 import type { Clock } from './clock.js';
 import type { Target } from './dialplan.js';
 import { CoreError, ErrorCodes, type ErrorCode } from './errors.js';
-import type { Attempt, AttemptKind, AttemptState, Call, DnRef, Leg, Outcome, PreparedOffer } from './model.js';
+import type { Attempt, AttemptKind, AttemptState, Call, DeviceRecord, DnRecord, DnRef, Leg, Outcome, PreparedOffer } from './model.js';
 import { dnIdentity, ref, type Offers } from './offers.js';
 import { transition } from './participant-state.js';
 import type { Runner } from './runner.js';
@@ -175,6 +175,30 @@ export class AttemptMachine {
     const attempt = this.create(kind, call, party, replaced, prepared.target, reason);
     this.addCandidates(attempt, prepared, marks);
     this.startTimer(attempt, ringMs);
+    return attempt;
+  }
+
+  /**
+   * makecall from devices rung first (no direct control, or a DN with several devices): an `origin` attempt whose
+   * candidate that is picked up dials `target`. Throws the most telling refusal when no device admits the call.
+   */
+  ringOrigin(dn: DnRecord, devices: DeviceRecord[], target: Target, ringMs: number | null, attachedData: Record<string, string>): Attempt {
+    const targetIdentity = this.offers.targetIdentity(target);
+    const entries = devices.map((device) => ({ dn, device, endpoint: this.offers.endpointForDevice(dn.number, device.id) }));
+    const admitted = this.offers.admitAll(entries, { dn: dn.number, calledNumber: dn.number, callerNumber: targetIdentity.callerId, callerName: targetIdentity.name });
+    const call = this.topology.newCall('', ref(dn));
+    const attempt = this.create('origin', call, undefined, undefined, target, 'None');
+    attempt.dialTarget = target;
+    attempt.dialRingMs = ringMs;
+    for (const entry of admitted) {
+      const leg = this.topology.createLeg(call, dn, entry.device, entry.endpoint, 'Ringing', dnIdentity(dn), targetIdentity);
+      leg.attachedData = { ...attachedData };
+      leg.attempt = attempt;
+      attempt.legs.add(leg);
+      this.topology.emitUpsert(leg);
+      this.runner.defer(leg, (endpoint, control) => endpoint.offered?.(control));
+    }
+    this.startTimer(attempt, this.offers.ringTimeoutMs(undefined));
     return attempt;
   }
 

@@ -8,16 +8,16 @@ import { resolveDestination, type OutboundRule, type Target } from './dialplan.j
 import type { EndpointDirectory, RejectCause } from './endpoint.js';
 import { CoreError, ErrorCodes } from './errors.js';
 import { deliverDtmf, dtmfRefusal, legControl } from './leg-control.js';
-import type { DeviceRecord, DnRecord, Identity, InboundCallRequest, Leg, MakeCallRequest, Operation, RouteRequest } from './model.js';
+import type { DnRecord, Identity, InboundCallRequest, Leg, MakeCallRequest, Operation, RouteRequest } from './model.js';
 import { dnIdentity, Offers, ref } from './offers.js';
 import { AttemptOperation, done } from './operations.js';
-import { assertActionAllowed } from './participant-state.js';
-import { PbxQueries } from './queries.js';
-import { firstDevice, Registry, type DeviceBinding, type PbxPlan } from './registry.js';
+import { assertActionAllowed, parseReason } from './participant-state.js';
+import { PbxRegistrations } from './registrations.js';
+import { firstDevice, Registry, type PbxPlan } from './registry.js';
 import { Runner } from './runner.js';
 import { Topology } from './topology.js';
-import { DN_TYPE_NAMES, REASONS, type DeviceView, type ParticipantView, type PbxListener, type Reason } from './types.js';
-import { deviceView, participantView } from './views.js';
+import { DN_TYPE_NAMES, type ParticipantView, type PbxListener } from './types.js';
+import { participantView } from './views.js';
 
 export type { DeviceRecord, DnRecord, InboundCallRequest, MakeCallRequest, Operation, Outcome, RouteRequest } from './model.js';
 
@@ -37,9 +37,8 @@ const EXTERNAL_NUMBER = /^\+?[0-9]{1,32}$/;
  * Every change is announced as a {@link PbxEvent}, in order, to subscribers. Attempts to bring a destination into a
  * call live in attempts.ts, the legs and their removal in topology.ts; this class only runs commands.
  */
-export class Pbx extends PbxQueries {
+export class Pbx extends PbxRegistrations {
   readonly clock: Clock;
-  private readonly runner: Runner;
   private readonly offers: Offers;
   private readonly attempts: AttemptMachine;
   private readonly outboundRules: readonly OutboundRule[] | undefined;
@@ -47,9 +46,8 @@ export class Pbx extends PbxQueries {
   constructor(options: PbxOptions) {
     const runner = new Runner(options.onInternalError ?? ((error, context) => console.error(`switchboard: ${context}:`, error)));
     const topology = new Topology(runner);
-    super(new Registry(options.config), topology);
+    super(new Registry(options.config), topology, runner);
     this.clock = options.clock;
-    this.runner = runner;
     this.outboundRules = options.outboundRules;
     this.offers = new Offers(options.config.server);
     const attempts = new AttemptMachine(options.clock, runner, topology, this.offers);
@@ -98,31 +96,12 @@ export class Pbx extends PbxQueries {
         this.attempts.dialOut(origin, target, ringMs, 'later');
         return done(view);
       }
-      return this.ringOrigin(dn, devices, target, ringMs, attachedData);
+      // The device(s) ring first; whichever is picked up dials the destination.
+      const attempt = this.attempts.ringOrigin(dn, devices, target, ringMs, attachedData);
+      const [firstLeg] = attempt.legs;
+      if (devices.length === 1 && firstLeg) return done(participantView(firstLeg));
+      return new AttemptOperation(undefined, attempt);
     });
-  }
-
-  /** makecall from devices rung first: whichever is picked up dials `target`. */
-  private ringOrigin(dn: DnRecord, devices: DeviceRecord[], target: Target, ringMs: number | null, attachedData: Record<string, string>): Operation {
-    const targetIdentity = this.offers.targetIdentity(target);
-    const entries = devices.map((device) => ({ dn, device, endpoint: this.offers.endpointForDevice(dn.number, device.id) }));
-    const admitted = this.offers.admitAll(entries, { dn: dn.number, calledNumber: dn.number, callerNumber: targetIdentity.callerId, callerName: targetIdentity.name });
-    const call = this.topology.newCall('', ref(dn));
-    const attempt = this.attempts.create('origin', call, undefined, undefined, target, 'None');
-    attempt.dialTarget = target;
-    attempt.dialRingMs = ringMs;
-    for (const entry of admitted) {
-      const leg = this.topology.createLeg(call, dn, entry.device, entry.endpoint, 'Ringing', dnIdentity(dn), targetIdentity);
-      leg.attachedData = { ...attachedData };
-      leg.attempt = attempt;
-      attempt.legs.add(leg);
-      this.topology.emitUpsert(leg);
-      this.runner.defer(leg, (endpoint, control) => endpoint.offered?.(control));
-    }
-    this.attempts.startTimer(attempt, this.offers.ringTimeoutMs(undefined));
-    const [firstLeg] = attempt.legs;
-    if (devices.length === 1 && firstLeg) return done(participantView(firstLeg));
-    return new AttemptOperation(undefined, attempt);
   }
 
   /** drop: the participant leaves the call. Accepted in every state. Errors: DnNotFound, ParticipantNotFound. */
@@ -186,7 +165,7 @@ export class Pbx extends PbxQueries {
     return this.runner.run(() => {
       const leg = this.requireLeg(dn, id);
       assertActionAllowed('routeto', leg.status, id);
-      this.assertNoTransfer(leg);
+      this.topology.assertNoTransfer(leg);
       const reason = parseReason(request.reason);
       const party = this.topology.partyOf(leg);
       if (!party) throw new CoreError(ErrorCodes.INVALID_STATE, `participant ${id} has no other party to route`);
@@ -208,7 +187,7 @@ export class Pbx extends PbxQueries {
     return this.runner.run(() => {
       const leg = this.requireLeg(dn, id);
       assertActionAllowed('transferto', leg.status, id);
-      this.assertNoTransfer(leg);
+      this.topology.assertNoTransfer(leg);
       const reason = parseReason(request.reason);
       const party = leg.peer;
       if (!party || party.removed) throw new CoreError(ErrorCodes.INVALID_STATE, `participant ${id} has no other party to transfer`);
@@ -347,57 +326,6 @@ export class Pbx extends PbxQueries {
     });
   }
 
-  // ---------------------------------------------------------------- devices
-
-  /** Registers a device on an extension (a configured offline device, or a new one). Errors: DnNotFound, InvalidArgument. */
-  registerDevice(dn: string, device: { id: string; userAgent?: string; directControl?: boolean }): DeviceView {
-    return this.runner.run(() => {
-      const record = this.registry.require(dn);
-      if (record.kind === 'extension' && record.devices.has(device.id)) throw new CoreError(ErrorCodes.INVALID_STATE, `device '${device.id}' is already registered on DN ${dn}`);
-      return this.applyBinding(dn, { deviceId: device.id, userAgent: device.userAgent, directControl: device.directControl });
-    });
-  }
-
-  /**
-   * Binds a device as a registrar does: a new device is announced like {@link registerDevice}; the same device id
-   * binding again refreshes it in place (contact, expiry, user agent) and keeps its calls, announced only when its
-   * user agent changed. Errors: DnNotFound, NotSupported, InvalidArgument.
-   */
-  bindDevice(dn: string, binding: DeviceBinding): DeviceView {
-    return this.runner.run(() => this.applyBinding(dn, binding));
-  }
-
-  private applyBinding(dn: string, binding: DeviceBinding): DeviceView {
-    const { device, change } = this.registry.bind(dn, binding);
-    if (change !== 'unchanged') this.runner.emit({ type: 'device-added', device: deviceView(device) });
-    return deviceView(device);
-  }
-
-  /** Unregisters a device; its participants leave their calls. Errors: DnNotFound, DeviceNotFound. */
-  unregisterDevice(dn: string, deviceId: string): DeviceView {
-    return this.runner.run(() => {
-      const record = this.registry.require(dn);
-      if (!record.devices.has(deviceId)) throw new CoreError(ErrorCodes.DEVICE_NOT_FOUND, `DN ${dn} has no registered device '${deviceId}'`);
-      if (record.kind !== 'extension') throw new CoreError(ErrorCodes.NOT_SUPPORTED, `only extension devices can be unregistered; DN ${dn} is a ${record.kind}`);
-      for (const leg of this.topology.legsOf(record)) {
-        if (leg.deviceId === deviceId) this.topology.removeLeg(leg, 'unregistered');
-      }
-      const device = this.registry.release(record, deviceId);
-      this.runner.emit({ type: 'device-removed', device: deviceView(device) });
-      return deviceView(device);
-    });
-  }
-
-  /** Turns uaCSTA direct control of a registered extension device on or off; applies to calls offered from now on. */
-  setDirectControl(dn: string, deviceId: string, directControl: boolean): void {
-    this.registry.setDirectControl(dn, deviceId, directControl);
-  }
-
-  /** Route point setting, also changeable at run time by the simulation plane. */
-  setAutoAnswer(dn: string, autoAnswer: boolean): void {
-    this.registry.setAutoAnswer(dn, autoAnswer);
-  }
-
   // ---------------------------------------------------------------- ending calls
 
   /**
@@ -407,7 +335,7 @@ export class Pbx extends PbxQueries {
   reset(): void {
     this.runner.run(() => {
       this.endAllCalls();
-      this.registry.resetDevices((change, device) => this.runner.emit({ type: change === 'added' ? 'device-added' : 'device-removed', device: deviceView(device) }));
+      this.resetDevices();
     });
   }
 
@@ -466,24 +394,8 @@ export class Pbx extends PbxQueries {
     if (this.topology.calls.size >= MAX_ACTIVE_CALLS) throw new CoreError(ErrorCodes.DESTINATION_UNREACHABLE, `the PBX is carrying its maximum of ${MAX_ACTIVE_CALLS} calls`);
   }
 
-  /** Refuses to re-route a participant that is transferring its party, or is the party held by a transfer. */
-  private assertNoTransfer(leg: Leg): void {
-    const transfer = [...leg.attemptsReplacing, ...leg.attemptsAsParty].find((a) => a.kind === 'transfer');
-    if (!transfer) return;
-    const role = transfer.replaced === leg ? 'is transferring its call' : 'is held while its call is being transferred';
-    throw new CoreError(ErrorCodes.INVALID_STATE, `participant ${leg.id} ${role}; wait for the transfer to finish`);
-  }
-
   private attachData(leg: Leg, data: Record<string, string>): void {
     leg.attachedData = data;
     this.runner.emit({ type: 'participant-data', dn: leg.dn.number, participantId: leg.id, attachedData: { ...data } });
   }
-}
-
-/** Accepts the reason values of PROTOCOL.md §4, case-insensitively; absent or empty means None. */
-export function parseReason(reason: string | undefined): Reason {
-  if (reason === undefined || reason === '') return 'None';
-  const match = REASONS.find((candidate) => candidate.toLowerCase() === reason.toLowerCase());
-  if (!match) throw new CoreError(ErrorCodes.INVALID_REASON, `reason must be one of ${REASONS.join(', ')}; got '${reason}'`);
-  return match;
 }

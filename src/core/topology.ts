@@ -59,6 +59,14 @@ export class Topology {
     return party && !party.removed ? party : undefined;
   }
 
+  /** Refuses to re-route a participant that is transferring its party, or is the party held by a transfer (InvalidState). */
+  assertNoTransfer(leg: Leg): void {
+    const transfer = [...leg.attemptsReplacing, ...leg.attemptsAsParty].find((a) => a.kind === 'transfer');
+    if (!transfer) return;
+    const role = transfer.replaced === leg ? 'is transferring its call' : 'is held while its call is being transferred';
+    throw new CoreError(ErrorCodes.INVALID_STATE, `participant ${leg.id} ${role}; wait for the transfer to finish`);
+  }
+
   newCall(did: string, originator: DnRef): Call {
     const call: Call = { id: this.nextCallId++, legs: new Set(), nextLegId: 1, did, originator };
     this.calls.set(call.id, call);
