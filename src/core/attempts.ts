@@ -9,7 +9,7 @@ import { dnIdentity, ref, type Offers } from './offers.js';
 import { transition } from './participant-state.js';
 import type { Runner } from './runner.js';
 import type { Topology } from './topology.js';
-import type { ParticipantView, Reason, RemovalCause } from './types.js';
+import type { ParticipantView, RemovalCause } from './types.js';
 import { participantView } from './views.js';
 
 /**
@@ -30,7 +30,7 @@ export type AttemptInput =
   | { kind: 'ring-timeout' }
   | { kind: 'party-left'; leg: Leg; view: ParticipantView }
   | { kind: 'replaced-left'; leg: Leg; view: ParticipantView }
-  | { kind: 'diverted'; from: Leg; prepared: PreparedOffer; reason: Reason; ringMs: number | null }
+  | { kind: 'diverted'; from: Leg; prepared: PreparedOffer; ringMs: number | null }
   | { kind: 'completed'; by: Leg }
   | { kind: 'connected-elsewhere' }
   | { kind: 'cancel' }
@@ -106,7 +106,7 @@ export class AttemptMachine {
       case 'party-left':
         return this.settle(attempt, 'cancelled', failure(ErrorCodes.PARTICIPANT_LEFT, `participant ${input.leg.id} left before the destination answered`, input.view), 'cancelled');
       case 'diverted':
-        return this.diverted(attempt, input.from, input.prepared, input.reason, input.ringMs);
+        return this.diverted(attempt, input.from, input.prepared, input.ringMs);
       case 'completed':
         return this.settle(attempt, 'answered', { ok: true, participant: participantView(attempt.replaced ?? input.by) }, 'answered-elsewhere', input.by);
       case 'connected-elsewhere': {
@@ -149,17 +149,15 @@ export class AttemptMachine {
 
   // ---------------------------------------------------------------- starting attempts
 
-  create(kind: AttemptKind, call: Call, party: Leg | undefined, replaced: Leg | undefined, target: Target, reason: Reason): Attempt {
+  create(kind: AttemptKind, call: Call, party: Leg | undefined, replaced: Leg | undefined): Attempt {
     const attempt: Attempt = {
       kind,
       state: 'ringing',
       call,
       party,
       replaced,
-      target,
       legs: new Set(),
       timer: undefined,
-      reason,
       dialTarget: undefined,
       dialRingMs: null,
       outcome: undefined,
@@ -171,8 +169,8 @@ export class AttemptMachine {
   }
 
   /** Starts an attempt of `kind` with the prepared destination ringing. */
-  place(kind: AttemptKind, call: Call, prepared: PreparedOffer, party: Leg | undefined, replaced: Leg | undefined, ringMs: number | null, reason: Reason, marks: CandidateMarks): Attempt {
-    const attempt = this.create(kind, call, party, replaced, prepared.target, reason);
+  place(kind: AttemptKind, call: Call, prepared: PreparedOffer, party: Leg | undefined, replaced: Leg | undefined, ringMs: number | null, marks: CandidateMarks): Attempt {
+    const attempt = this.create(kind, call, party, replaced);
     this.addCandidates(attempt, prepared, marks);
     this.startTimer(attempt, ringMs);
     return attempt;
@@ -187,7 +185,7 @@ export class AttemptMachine {
     const entries = devices.map((device) => ({ dn, device, endpoint: this.offers.endpointForDevice(dn.number, device.id) }));
     const admitted = this.offers.admitAll(entries, { dn: dn.number, calledNumber: dn.number, callerNumber: targetIdentity.callerId, callerName: targetIdentity.name });
     const call = this.topology.newCall('', ref(dn));
-    const attempt = this.create('origin', call, undefined, undefined, target, 'None');
+    const attempt = this.create('origin', call, undefined, undefined);
     attempt.dialTarget = target;
     attempt.dialRingMs = ringMs;
     for (const entry of admitted) {
@@ -249,7 +247,7 @@ export class AttemptMachine {
     }
     origin.party = prepared.identity;
     this.topology.emitUpsert(origin);
-    this.place('call', origin.call, prepared, origin, undefined, ringMs, 'None', {});
+    this.place('call', origin.call, prepared, origin, undefined, ringMs, {});
   }
 
   // ---------------------------------------------------------------- transitions
@@ -305,10 +303,8 @@ export class AttemptMachine {
   }
 
   /** The candidates of the diverting DN make way for the new destination, which rings for a fresh ring timeout. */
-  private diverted(attempt: Attempt, from: Leg, prepared: PreparedOffer, reason: Reason, ringMs: number | null): void {
+  private diverted(attempt: Attempt, from: Leg, prepared: PreparedOffer, ringMs: number | null): void {
     const old = [...attempt.legs].filter((candidate) => candidate.dn === from.dn);
-    attempt.target = prepared.target;
-    attempt.reason = reason;
     this.clock.clearTimeout(attempt.timer);
     this.addCandidates(attempt, prepared, { referredBy: ref(from.dn) });
     for (const candidate of old) this.topology.removeLeg(candidate, 'diverted');
@@ -383,7 +379,7 @@ export class AttemptMachine {
       if (!dn.devices.has(transferrer.deviceId)) throw new CoreError(ErrorCodes.DESTINATION_NOT_REGISTERED, 'the transferring device is gone');
       const target: Target = { kind: 'dn', dn, deviceId: transferrer.deviceId };
       const prepared = this.offers.prepareOffer(target, party.self);
-      this.place('call', party.call, prepared, party, undefined, this.offers.ringTimeoutMs(undefined, target), 'None', {});
+      this.place('call', party.call, prepared, party, undefined, this.offers.ringTimeoutMs(undefined, target), {});
       party.party = prepared.identity;
       this.topology.emitUpsert(party);
     } catch (error) {

@@ -4,7 +4,7 @@ import type { TimerHandle } from './clock.js';
 import type { Target } from './dialplan.js';
 import type { Endpoint, LegControl } from './endpoint.js';
 import type { ErrorCode } from './errors.js';
-import type { DnKind, ParticipantLink, ParticipantStatus, ParticipantView, Reason } from './types.js';
+import type { DnKind, ParticipantLink, ParticipantStatus, ParticipantView } from './types.js';
 
 export interface DeviceRecord {
   dn: string;
@@ -107,10 +107,8 @@ export interface Attempt {
   /** The participant that ends up talking to the destination (absent for `origin`). */
   party: Leg | undefined;
   replaced: Leg | undefined;
-  target: Target;
   legs: Set<Leg>;
   timer: TimerHandle | undefined;
-  reason: Reason;
   /** origin only: where the picked-up device dials, and with what ring timeout. */
   dialTarget: Target | undefined;
   dialRingMs: number | null;

@@ -141,7 +141,7 @@ export class Pbx extends PbxRegistrations {
     return this.runner.run(() => {
       const leg = this.requireLeg(dn, id);
       assertActionAllowed('divert', leg.status, id);
-      const reason = parseReason(request.reason);
+      parseReason(request.reason); // checked as 3CX checks it; the core does not act on the reason
       const attempt = leg.attempt;
       if (!attempt || isSettled(attempt) || attempt.kind === 'origin') {
         throw new CoreError(ErrorCodes.INVALID_STATE, `participant ${id} is ringing to place a call, not being offered one: it cannot be diverted`);
@@ -151,7 +151,7 @@ export class Pbx extends PbxRegistrations {
       const prepared = this.offers.prepareOffer(target, attempt.party ? attempt.party.self : dnIdentity(leg.dn));
       const view = participantView(leg);
       const ringMs = this.offers.ringTimeoutMs(request.ringTimeoutSeconds, target);
-      this.attempts.input(attempt, { kind: 'diverted', from: leg, prepared, reason, ringMs });
+      this.attempts.input(attempt, { kind: 'diverted', from: leg, prepared, ringMs });
       return done(view);
     });
   }
@@ -166,7 +166,7 @@ export class Pbx extends PbxRegistrations {
       const leg = this.requireLeg(dn, id);
       assertActionAllowed('routeto', leg.status, id);
       this.topology.assertNoTransfer(leg);
-      const reason = parseReason(request.reason);
+      parseReason(request.reason); // checked as 3CX checks it; the core does not act on the reason
       const party = this.topology.partyOf(leg);
       if (!party) throw new CoreError(ErrorCodes.INVALID_STATE, `participant ${id} has no other party to route`);
       const target = this.resolve(request.destination);
@@ -174,7 +174,7 @@ export class Pbx extends PbxRegistrations {
       const prepared = this.offers.prepareOffer(target, party.self);
       const ringMs = this.offers.ringTimeoutMs(request.ringTimeoutSeconds, target);
       const marks = options.onBehalf ? { onBehalfOf: ref(leg.dn) } : { referredBy: ref(leg.dn) };
-      return new AttemptOperation(participantView(leg), this.attempts.place('routeto', leg.call, prepared, party, leg, ringMs, reason, marks));
+      return new AttemptOperation(participantView(leg), this.attempts.place('routeto', leg.call, prepared, party, leg, ringMs, marks));
     });
   }
 
@@ -188,14 +188,14 @@ export class Pbx extends PbxRegistrations {
       const leg = this.requireLeg(dn, id);
       assertActionAllowed('transferto', leg.status, id);
       this.topology.assertNoTransfer(leg);
-      const reason = parseReason(request.reason);
+      parseReason(request.reason); // checked as 3CX checks it; the core does not act on the reason
       const party = leg.peer;
       if (!party || party.removed) throw new CoreError(ErrorCodes.INVALID_STATE, `participant ${id} has no other party to transfer`);
       const target = this.resolve(request.destination);
       if (target.kind === 'dn' && target.dn === leg.dn) throw new CoreError(ErrorCodes.INVALID_DESTINATION, `participant ${id} is already at DN ${dn}`);
       const prepared = this.offers.prepareOffer(target, party.self);
       const ringMs = this.offers.ringTimeoutMs(request.ringTimeoutSeconds, target);
-      const attempt = this.attempts.create('transfer', leg.call, party, leg, target, reason);
+      const attempt = this.attempts.create('transfer', leg.call, party, leg);
       this.topology.setHeld(party, true);
       this.attempts.addCandidates(attempt, prepared, { referredBy: ref(leg.dn) });
       this.attempts.startTimer(attempt, ringMs);
@@ -260,7 +260,7 @@ export class Pbx extends PbxRegistrations {
       const call = this.topology.newCall(did ? to : '', { dn: trunk.number, type: DN_TYPE_NAMES.externalline });
       const origin = this.topology.createLeg(call, trunk, trunkDevice, directory.external(from), 'Dialing', self, prepared.identity);
       this.topology.emitUpsert(origin);
-      this.attempts.place('call', call, prepared, origin, undefined, this.offers.ringTimeoutMs(undefined, prepared.target), 'None', {});
+      this.attempts.place('call', call, prepared, origin, undefined, this.offers.ringTimeoutMs(undefined, prepared.target), {});
       return participantView(origin);
     });
   }
@@ -279,7 +279,7 @@ export class Pbx extends PbxRegistrations {
       const call = this.topology.newCall('', ref(record));
       const origin = this.topology.createLeg(call, record, device, this.offers.endpointForDevice(dn, device.id), 'Dialing', identity, prepared.identity);
       this.topology.emitUpsert(origin);
-      this.attempts.place('call', call, prepared, origin, undefined, this.offers.ringTimeoutMs(undefined, target), 'None', {});
+      this.attempts.place('call', call, prepared, origin, undefined, this.offers.ringTimeoutMs(undefined, target), {});
       return participantView(origin);
     });
   }
