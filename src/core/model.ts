@@ -4,7 +4,7 @@ import type { TimerHandle } from './clock.js';
 import type { Target } from './dialplan.js';
 import type { Endpoint, LegControl } from './endpoint.js';
 import type { ErrorCode } from './errors.js';
-import type { DnKind, ParticipantLink, ParticipantStatus, ParticipantView, Reason } from './types.js';
+import type { DnKind, ParticipantLink, ParticipantStatus, ParticipantView } from './types.js';
 
 export interface DeviceRecord {
   dn: string;
@@ -92,21 +92,27 @@ export interface Call {
  */
 export type AttemptKind = 'origin' | 'call' | 'routeto' | 'transfer';
 
+/**
+ * Where an attempt is in its life (the machine in attempts.ts). Live: `ringing`, and for a transfer `orphaned`
+ * (still ringing, but the transferring participant has left: a failure rings its device back). Settled, taking no
+ * more input: `answered`, `failed` (nobody answered, or every destination refused), `cancelled` (the participants it
+ * served left or went elsewhere, or the route was called off).
+ */
+export type AttemptState = 'ringing' | 'orphaned' | 'answered' | 'failed' | 'cancelled';
+
 export interface Attempt {
   kind: AttemptKind;
+  state: AttemptState;
   call: Call;
   /** The participant that ends up talking to the destination (absent for `origin`). */
   party: Leg | undefined;
   replaced: Leg | undefined;
-  /** transfer only: the transferring participant left while the destination was ringing. */
-  replacedGone: boolean;
-  target: Target;
   legs: Set<Leg>;
   timer: TimerHandle | undefined;
-  reason: Reason;
   /** origin only: where the picked-up device dials, and with what ring timeout. */
   dialTarget: Target | undefined;
   dialRingMs: number | null;
+  /** Set when the attempt settles: what its operation reports. */
   outcome: Outcome | undefined;
   settledCallbacks: ((outcome: Outcome) => void)[];
 }

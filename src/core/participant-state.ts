@@ -1,7 +1,7 @@
 // The participant state machine: every status change goes through transition(), every command states what it accepts.
 
 import { CoreError, ErrorCodes } from './errors.js';
-import type { ParticipantAction, ParticipantStatus } from './types.js';
+import { REASONS, type ParticipantAction, type ParticipantStatus, type Reason } from './types.js';
 
 /**
  * What can happen to a participant.
@@ -57,4 +57,12 @@ export function assertActionAllowed(action: ParticipantAction, status: Participa
   if (!ACTION_STATES[action].includes(status)) {
     throw new CoreError(ErrorCodes.INVALID_STATE, `participant ${participantId} is ${status}: ${ACTION_RULES[action]}`);
   }
+}
+
+/** Accepts the reason values of PROTOCOL.md §4, case-insensitively; absent or empty means None. */
+export function parseReason(reason: string | undefined): Reason {
+  if (reason === undefined || reason === '') return 'None';
+  const match = REASONS.find((candidate) => candidate.toLowerCase() === reason.toLowerCase());
+  if (!match) throw new CoreError(ErrorCodes.INVALID_REASON, `reason must be one of ${REASONS.join(', ')}; got '${reason}'`);
+  return match;
 }

@@ -40,7 +40,7 @@ export class Registry {
   readonly dns = new Map<string, DnRecord>();
   readonly didRoutes = new Map<string, { trunk: DnRecord; destination: string }>();
 
-  constructor(plan: RegistryPlan) {
+  constructor(private readonly plan: RegistryPlan) {
     const system = (number: string, device: { id: string; userAgent: string }): DeviceRecord => ({ dn: number, id: device.id, userAgent: device.userAgent, directControl: true });
     for (const ext of plan.extensions) {
       const toRecord = (d: (typeof ext.devices)[number]): DeviceRecord => ({ dn: ext.number, id: d.id, userAgent: d.userAgent, directControl: d.directControl });
@@ -97,6 +97,64 @@ export class Registry {
     return device;
   }
 
+  /** The first trunk configured, if any. */
+  firstTrunk(): DnRecord | undefined {
+    for (const record of this.dns.values()) if (record.kind === 'externalline') return record;
+    return undefined;
+  }
+
+  /** A registered device of `dn` that may place a call. Throws DeviceNotRegistered or DeviceNotFound. */
+  requireOriginDevice(dn: DnRecord, deviceId: string): DeviceRecord {
+    const device = dn.devices.get(deviceId);
+    if (device) return device;
+    if (dn.offline.has(deviceId)) throw new CoreError(ErrorCodes.DEVICE_NOT_REGISTERED, `device '${deviceId}' of DN ${dn.number} is not registered`);
+    throw new CoreError(ErrorCodes.DEVICE_NOT_FOUND, `DN ${dn.number} has no device '${deviceId}'`);
+  }
+
+  /** Turns direct control of a registered or offline extension device on or off. Errors: DnNotFound, DeviceNotFound, NotSupported. */
+  setDirectControl(dn: string, deviceId: string, directControl: boolean): void {
+    const record = this.require(dn);
+    const device = record.devices.get(deviceId) ?? record.offline.get(deviceId);
+    if (!device) throw new CoreError(ErrorCodes.DEVICE_NOT_FOUND, `DN ${dn} has no device '${deviceId}'`);
+    if (record.kind !== 'extension') throw new CoreError(ErrorCodes.NOT_SUPPORTED, `only extension devices have a direct control setting; DN ${dn} is a ${record.kind}`);
+    device.directControl = directControl;
+  }
+
+  /** Route points only. Errors: DnNotFound, NotSupported. */
+  setAutoAnswer(dn: string, autoAnswer: boolean): void {
+    const record = this.require(dn);
+    if (record.kind !== 'routepoint') throw new CoreError(ErrorCodes.NOT_SUPPORTED, `DN ${dn} is not a route point`);
+    record.autoAnswer = autoAnswer;
+  }
+
+  /**
+   * Puts devices (registrations, user agents, direct control) and route point auto-answer back as planned, calling
+   * `announce` for each device that comes or goes, as it does.
+   */
+  resetDevices(announce: (change: 'added' | 'removed', device: DeviceRecord) => void): void {
+    for (const ext of this.plan.extensions) {
+      const record = this.require(ext.number);
+      const planned = new Map(ext.devices.map((d) => [d.id, d]));
+      for (const device of [...record.devices.values()]) {
+        if (planned.get(device.id)?.registered) continue;
+        record.devices.delete(device.id);
+        announce('removed', device);
+      }
+      record.offline.clear();
+      for (const d of ext.devices) {
+        const device: DeviceRecord = { dn: ext.number, id: d.id, userAgent: d.userAgent, directControl: d.directControl };
+        if (!d.registered) {
+          record.offline.set(d.id, device);
+        } else {
+          const known = record.devices.has(d.id);
+          record.devices.set(d.id, device);
+          if (!known) announce('added', device);
+        }
+      }
+    }
+    for (const rp of this.plan.routePoints) this.require(rp.number).autoAnswer = rp.autoAnswer;
+  }
+
   private add(number: string, kind: DnKind, name: string, devices: DeviceRecord[], offline: DeviceRecord[] = [], autoAnswer = false): DnRecord {
     const record: DnRecord = { number, kind, name, devices: new Map(devices.map((d) => [d.id, d])), offline: new Map(offline.map((d) => [d.id, d])), autoAnswer };
     this.dns.set(number, record);
@@ -112,4 +170,11 @@ function refresh(device: DeviceRecord, binding: DeviceBinding): boolean {
   if (binding.contact !== undefined) device.contact = binding.contact;
   if (binding.expiresAt !== undefined) device.expiresAt = binding.expiresAt;
   return visibleChange;
+}
+
+/** The DN's first device (a trunk's, a route point's). Throws DestinationNotRegistered when it has none. */
+export function firstDevice(dn: DnRecord): DeviceRecord {
+  const device = dn.devices.values().next().value;
+  if (!device) throw new CoreError(ErrorCodes.DESTINATION_NOT_REGISTERED, `DN ${dn.number} has no device`);
+  return device;
 }

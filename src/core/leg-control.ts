@@ -1,0 +1,93 @@
+// The control an endpoint holds for its leg: late verdicts (answer, reject), progress, hold, keys, hanging up.
+
+import { MAX_DTMF_DIGITS } from '../limits.js';
+import type { AttemptMachine } from './attempts.js';
+import type { LegControl, ProgressKind } from './endpoint.js';
+import { CoreError, ErrorCodes } from './errors.js';
+import type { Leg } from './model.js';
+import type { Runner } from './runner.js';
+import type { Topology } from './topology.js';
+import { participantView } from './views.js';
+
+const DTMF_DIGITS = /^[0-9*#A-D]+$/;
+
+/** What a control acts on. */
+export interface ControlCore {
+  runner: Runner;
+  topology: Topology;
+  attempts: AttemptMachine;
+}
+
+/**
+ * The control of `leg`. An endpoint's verdict may arrive after the leg moved on: each method runs as a command of
+ * its own, and whatever no longer fits (the leg is gone, no longer ringing, not in conversation) is ignored, never thrown.
+ */
+export function legControl(leg: Leg, core: ControlCore): LegControl {
+  const { runner, topology, attempts } = core;
+  const guard = (action: () => void) => {
+    if (leg.removed) return;
+    runner.run(() => {
+      if (!leg.removed) action();
+    });
+  };
+  return {
+    participantId: leg.id,
+    dn: leg.dn.number,
+    deviceId: leg.deviceId,
+    progress: (kind) => guard(() => progress(topology, leg, kind)),
+    answer: () => guard(() => {
+      if (leg.status === 'Ringing') attempts.answer(leg);
+    }),
+    reject: (cause) => guard(() => {
+      if (leg.status === 'Ringing') topology.removeLeg(leg, cause);
+    }),
+    hangup: () => guard(() => topology.removeLeg(leg, 'hangup')),
+    hold: (on) => guard(() => holdPeer(topology, leg, on)),
+    dtmf: (digits) => guard(() => {
+      if (!dtmfRefusal(leg, digits)) deliverDtmf(runner, leg, digits);
+    }),
+    view: () => (leg.removed ? undefined : participantView(leg)),
+  };
+}
+
+/** Why the party on `leg` cannot send `digits` now (InvalidArgument, InvalidState), or undefined when it can. */
+export function dtmfRefusal(leg: Leg, digits: string): CoreError | undefined {
+  if (digits.length === 0 || digits.length > MAX_DTMF_DIGITS || !DTMF_DIGITS.test(digits)) {
+    return new CoreError(ErrorCodes.INVALID_ARGUMENT, `digits must be 1-${MAX_DTMF_DIGITS} of 0-9 * # A-D, got '${digits}'`);
+  }
+  const peer = leg.peer;
+  if (leg.status !== 'Connected' || !peer || peer.removed || peer.peer !== leg || leg.held || peer.held) {
+    return new CoreError(ErrorCodes.INVALID_STATE, `participant ${leg.id} is not in conversation with anyone`);
+  }
+  return undefined;
+}
+
+/** Each digit reaches the participant `leg` talks to as its own DTMF event and through its endpoint's dtmf hook. */
+export function deliverDtmf(runner: Runner, leg: Leg, digits: string): void {
+  const peer = leg.peer;
+  if (!peer) return;
+  for (const digit of digits) {
+    runner.emit({ type: 'dtmf', dn: peer.dn.number, participantId: peer.id, digits: digit });
+    runner.defer(peer, (endpoint, control) => endpoint.dtmf?.(control, digit));
+  }
+}
+
+/** A ringing leg's far end reports progress; early media is announced on the leg and on the party hearing it. */
+function progress(topology: Topology, leg: Leg, kind: ProgressKind): void {
+  if (kind === 'ringing' || leg.status !== 'Ringing' || leg.earlyMedia) return;
+  leg.earlyMedia = true;
+  topology.emitUpsert(leg);
+  const party = leg.attempt?.party;
+  if (party && !party.removed) topology.emitUpsert(party);
+}
+
+/**
+ * A Connected leg's own side holds its peer or takes it off hold. A peer held by a pending transfer stays held on
+ * `false`: the transfer holds it until it settles, and its failure (or success) takes it off hold.
+ */
+function holdPeer(topology: Topology, leg: Leg, on: boolean): void {
+  const peer = leg.peer;
+  if (leg.status !== 'Connected' || !peer || peer.removed) return;
+  if (!on && [...peer.attemptsAsParty].some((attempt) => attempt.kind === 'transfer')) return;
+  topology.setHeld(peer, on);
+}
