@@ -36,9 +36,4 @@ export default tseslint.config(
       'max-lines-per-function': ['error', 80],
     },
   },
-  {
-    // until the core split lands
-    files: ['src/core/pbx.ts'],
-    rules: { 'max-lines': 'off', 'max-lines-per-function': 'off' },
-  },
 );
