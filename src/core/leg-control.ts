@@ -18,35 +18,45 @@ export interface ControlCore {
   attempts: AttemptMachine;
 }
 
+/** The names a control carries, fixed when its leg is created. */
+export interface LegIds {
+  participantId: number;
+  dn: string;
+  deviceId: string;
+}
+
 /**
- * The control of `leg`. An endpoint's verdict may arrive after the leg moved on: each method runs as a command of
- * its own, and whatever no longer fits (the leg is gone, no longer ringing, not in conversation) is ignored, never thrown.
+ * The control of the leg `legOf` returns (made while the leg itself is being built). An endpoint's verdict may arrive
+ * after the leg moved on: each method runs as a command of its own, and whatever no longer fits (the leg is gone, no
+ * longer ringing, not in conversation) is ignored, never thrown.
  */
-export function legControl(leg: Leg, core: ControlCore): LegControl {
+export function legControl(ids: LegIds, legOf: () => Leg, core: ControlCore): LegControl {
   const { runner, topology, attempts } = core;
-  const guard = (action: () => void) => {
+  const guard = (action: (leg: Leg) => void) => {
+    const leg = legOf();
     if (leg.removed) return;
     runner.run(() => {
-      if (!leg.removed) action();
+      if (!leg.removed) action(leg);
     });
   };
   return {
-    participantId: leg.id,
-    dn: leg.dn.number,
-    deviceId: leg.deviceId,
-    progress: (kind) => guard(() => progress(topology, leg, kind)),
-    answer: () => guard(() => {
+    ...ids,
+    progress: (kind) => guard((leg) => progress(topology, leg, kind)),
+    answer: () => guard((leg) => {
       if (leg.status === 'Ringing') attempts.answer(leg);
     }),
-    reject: (cause) => guard(() => {
+    reject: (cause) => guard((leg) => {
       if (leg.status === 'Ringing') topology.removeLeg(leg, cause);
     }),
-    hangup: () => guard(() => topology.removeLeg(leg, 'hangup')),
-    hold: (on) => guard(() => holdPeer(topology, leg, on)),
-    dtmf: (digits) => guard(() => {
+    hangup: () => guard((leg) => topology.removeLeg(leg, 'hangup')),
+    hold: (on) => guard((leg) => holdPeer(topology, leg, on)),
+    dtmf: (digits) => guard((leg) => {
       if (!dtmfRefusal(leg, digits)) deliverDtmf(runner, leg, digits);
     }),
-    view: () => (leg.removed ? undefined : participantView(leg)),
+    view: () => {
+      const leg = legOf();
+      return leg.removed ? undefined : participantView(leg);
+    },
   };
 }
 

@@ -52,7 +52,7 @@ export class Pbx extends PbxRegistrations {
     this.offers = new Offers(options.config.server);
     const attempts = new AttemptMachine(options.clock, runner, topology, this.offers);
     this.attempts = attempts;
-    topology.bind(attempts, (leg) => legControl(leg, { runner, topology, attempts }));
+    topology.bind(attempts, (ids, legOf) => legControl(ids, legOf, { runner, topology, attempts }));
   }
 
   /** Connects the endpoints; must be called once before calls are placed. */

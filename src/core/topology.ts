@@ -2,6 +2,7 @@
 
 import type { AttemptInput } from './attempts.js';
 import type { Endpoint, LegControl } from './endpoint.js';
+import type { LegIds } from './leg-control.js';
 import { CoreError, ErrorCodes } from './errors.js';
 import type { Attempt, Call, DeviceRecord, DnRecord, DnRef, Identity, Leg } from './model.js';
 import type { Runner } from './runner.js';
@@ -24,12 +25,12 @@ export class Topology {
   private nextParticipantId = 1;
   private nextCallId = 1;
   private attempts: AttemptInputs | undefined;
-  private controlOf: ((leg: Leg) => LegControl) | undefined;
+  private controlOf: ((ids: LegIds, legOf: () => Leg) => LegControl) | undefined;
 
   constructor(private readonly runner: Runner) {}
 
   /** Connects the attempt machine (told when a leg leaves) and the maker of each leg's control. */
-  bind(attempts: AttemptInputs, controlOf: (leg: Leg) => LegControl): void {
+  bind(attempts: AttemptInputs, controlOf: (ids: LegIds, legOf: () => Leg) => LegControl): void {
     this.attempts = attempts;
     this.controlOf = controlOf;
   }
@@ -98,12 +99,11 @@ export class Topology {
       attemptsAsParty: new Set(),
       attemptsReplacing: new Set(),
       endpoint,
-      control: undefined as unknown as LegControl,
+      control: this.controlOf({ participantId: id, dn: dn.number, deviceId: device.id }, () => leg),
       removed: false,
       lastView: undefined,
       lastLink: undefined,
     };
-    leg.control = this.controlOf(leg);
     call.legs.add(leg);
     this.legs.set(id, leg);
     let ofDn = this.legsByDn.get(dn);
