@@ -79,6 +79,11 @@ export class JitterBuffer {
     overflowDroppedFrames: 0, shrinkDroppedFrames: 0, stretchedFrames: 0, ssrcChanges: 0,
   };
 
+  /** SSRC of the source being played (undefined before the first packet). */
+  get sourceSsrc(): number | undefined {
+    return this.ssrc;
+  }
+
   /** The cushion wanted beyond the frame being played, in ms, from the measured jitter. */
   get targetCushionMs(): number {
     const wanted = Math.ceil((JITTER_CUSHION_PER_JITTER * this.reception.jitterMs) / 10) * 10;
