@@ -1,12 +1,9 @@
 // Adaptive playout buffer: RTP audio of any ptime in, placed by timestamp, out as the engine's 20 ms frames.
 
+import { JITTER_MAX_DEPTH_MS, JITTER_MAX_PACKET_MS } from '../../limits.js';
 import { FRAME_MS, FRAME_SAMPLES, SAMPLE_RATE_HZ } from '../format.js';
 import { ReceptionStats } from './reception.js';
 
-/** Most audio the buffer holds ahead of the playout point, in ms; a packet reaching further drops the oldest audio. */
-export const JITTER_MAX_DEPTH_MS = 500;
-/** Longest packet accepted, in ms (RFC 3551 G.711 packets are 10-60 ms in practice). */
-export const JITTER_MAX_PACKET_MS = 60;
 /** Smallest cushion kept beyond the frame being played, in ms, however regular the arrivals. */
 export const JITTER_MIN_CUSHION_MS = 20;
 /** Largest cushion the jitter estimate may ask for, in ms. */

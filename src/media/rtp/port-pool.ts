@@ -1,11 +1,7 @@
 // RTP/RTCP port pairs from a configured range: an even port for RTP, the next for RTCP, released on close.
 
 import { createSocket, type Socket } from 'node:dgram';
-
-/** Default first port of the RTP range (the usual PBX range starts here). */
-export const DEFAULT_RTP_MIN_PORT = 10000;
-/** Default last port of the RTP range (inclusive; the last pair is the highest even port below it). */
-export const DEFAULT_RTP_MAX_PORT = 20000;
+import { DEFAULT_RTP_MAX_PORT, DEFAULT_RTP_MIN_PORT } from '../../limits.js';
 
 /** Where sessions bind. */
 export interface PortPoolOptions {

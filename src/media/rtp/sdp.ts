@@ -1,6 +1,7 @@
 // SDP offer/answer for one G.711 audio stream (RFC 3264, RFC 4566), parsed and written with sdp-transform.
 
 import sdpTransform from 'sdp-transform';
+import { JITTER_MAX_PACKET_MS } from '../../limits.js';
 import type { G711Law } from './g711.js';
 
 /** RFC 3551 static payload types of the two G.711 laws. */
@@ -9,7 +10,7 @@ export const G711_PAYLOAD_TYPES: Readonly<Record<G711Law, number>> = { PCMU: 0, 
 export const DEFAULT_TELEPHONE_EVENT_PT = 101;
 /** Packet times this layer sends and accepts, in ms: 10 to 60 in steps of 10. */
 export const MIN_PTIME_MS = 10;
-export const MAX_PTIME_MS = 60;
+export const MAX_PTIME_MS = JITTER_MAX_PACKET_MS;
 /** Packet time offered and used when the far end names none, in ms. */
 export const DEFAULT_PTIME_MS = 20;
 

@@ -2,6 +2,7 @@
 
 import type { RemoteInfo } from 'node:dgram';
 import type { Clock, TimerHandle } from '../../core/clock.js';
+import { RTP_MAX_QUEUED_DIGITS } from '../../limits.js';
 import type { MediaPort } from '../../core/media-port.js';
 import { FRAME_MS, FRAME_SAMPLES, SAMPLE_RATE_HZ } from '../format.js';
 import { g711Decode, g711Encode } from './g711.js';
@@ -14,8 +15,6 @@ import { TELEPHONE_EVENT_BYTES, TelephoneEventReceiver, encodeTelephoneEvent, te
 
 /** Mean interval between RTCP reports, in ms (RFC 3550 §6.2 minimum; each interval is randomised ×0.5-1.5). */
 export const RTCP_INTERVAL_MS = 5000;
-/** Digits waiting to be sent as telephone-events behind the one being sent; more are refused. */
-export const MAX_QUEUED_DIGITS = 64;
 /** Send buffers cycled through (a datagram's buffer must stay untouched until the socket has sent it). */
 const SEND_BUFFERS = 32;
 const MAX_PACKET_SAMPLES = (MAX_PTIME_MS * SAMPLE_RATE_HZ) / 1000;
@@ -183,13 +182,13 @@ export class RtpSession implements MediaPort {
 
   /**
    * Sends `digit` as an RFC 4733 event (queued behind one being sent). False when the far end did not negotiate
-   * telephone-event, the session is not sending, or MAX_QUEUED_DIGITS are waiting. Throws a RangeError for a
+   * telephone-event, the session is not sending, or RTP_MAX_QUEUED_DIGITS are waiting. Throws a RangeError for a
    * character that is not a DTMF digit.
    */
   sendDigit(digit: string, durationMs?: number): boolean {
     telephoneEventPackets(digit, durationMs === undefined ? {} : { durationMs }); // validates
     if (this.isClosed || this.media?.telephoneEventPayloadType === undefined || !sends(this.direction)) return false;
-    if (this.digitQueue.length >= MAX_QUEUED_DIGITS) return false;
+    if (this.digitQueue.length >= RTP_MAX_QUEUED_DIGITS) return false;
     this.digitQueue.push({ digit, durationMs });
     if (!this.eventActive) this.nextDigit();
     return true;

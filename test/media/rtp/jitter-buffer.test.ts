@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ManualClock } from '../../../src/core/clock.js';
 import { FRAME_SAMPLES } from '../../../src/media/format.js';
-import { JITTER_CONCEAL_GAIN, JITTER_MAX_DEPTH_MS, JITTER_MIN_CUSHION_MS, JitterBuffer } from '../../../src/media/rtp/jitter-buffer.js';
+import { JITTER_MAX_DEPTH_MS } from '../../../src/limits.js';
+import { JITTER_CONCEAL_GAIN, JITTER_MIN_CUSHION_MS, JitterBuffer } from '../../../src/media/rtp/jitter-buffer.js';
 import { prng } from '../helpers.js';
 
 /** The test signal: sample k of the stream is (k mod 20000) + 1, never 0, so gaps and repeats show. */

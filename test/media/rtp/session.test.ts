@@ -5,6 +5,7 @@ import { createSocket } from 'node:dgram';
 import { afterEach, describe, test } from 'node:test';
 import { ManualClock } from '../../../src/core/clock.js';
 import { FRAME_SAMPLES } from '../../../src/media/format.js';
+import { RTP_MAX_QUEUED_DIGITS } from '../../../src/limits.js';
 import { PortsExhaustedError, RtpPortPool } from '../../../src/media/rtp/port-pool.js';
 import type { NegotiatedMedia } from '../../../src/media/rtp/sdp.js';
 import { RtpSession } from '../../../src/media/rtp/session.js';
@@ -160,6 +161,13 @@ describe('RtpSession over loopback', () => {
     assert.deepEqual(digits, ['5', '#']);
     assert.equal(a.stats().packetsSent, 10, 'two events of five packets each');
     assert.throws(() => a.sendDigit('x'), RangeError);
+  });
+
+  test('digits queue behind the one being sent up to RTP_MAX_QUEUED_DIGITS; one more is refused', async () => {
+    const clock = new ManualClock();
+    const { a } = await pairOfSessions(clock);
+    for (let i = 0; i <= RTP_MAX_QUEUED_DIGITS; i++) assert.equal(a.sendDigit('1'), true, `digit ${i}`);
+    assert.equal(a.sendDigit('2'), false);
   });
 
   test('on hold (sendonly / inactive) nothing is sent that should not be, and nothing is played', async () => {
