@@ -328,7 +328,7 @@ export class RtpSession implements MediaPort {
       this.invalidPackets++;
       return;
     }
-    if (from.port !== this.localPort) this.remoteRtcp = { address: from.address, port: from.port };
+    this.remoteRtcp = { address: from.address, port: from.port }; // symmetric RTCP, as for RTP
     if (this.rtcp.received(packets, this.options.clock.now()).length > 0) this.byeReceived = true;
   }
 
