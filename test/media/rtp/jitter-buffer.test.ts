@@ -2,6 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import fc from 'fast-check';
 import { ManualClock } from '../../../src/core/clock.js';
 import { FRAME_SAMPLES } from '../../../src/media/format.js';
 import { JITTER_MAX_DEPTH_MS } from '../../../src/limits.js';
@@ -278,4 +279,30 @@ describe('JitterBuffer: adaptation', () => {
       assert.equal(buffer.counters.overflowDroppedFrames, 0);
     });
   }
+});
+
+describe('JitterBuffer: any input', () => {
+  test('random sequences, timestamps, sources and lengths never throw, never exceed the depth, and every packet is counted once', () => {
+    const packet = fc.record({
+      seq: fc.integer({ min: 0, max: 65535 }),
+      ts: fc.integer({ min: 0, max: 0xffffffff }),
+      ssrc: fc.constantFrom(1, 2),
+      marker: fc.boolean(),
+      samples: fc.constantFrom(0, 80, 160, 240, 480, 481),
+      pulls: fc.integer({ min: 0, max: 3 }),
+    });
+    fc.assert(fc.property(fc.array(packet, { maxLength: 200 }), (packets) => {
+      const buffer = new JitterBuffer();
+      const frame = new Int16Array(FRAME_SAMPLES);
+      let now = 0;
+      for (const p of packets) {
+        buffer.push(p.seq, p.ts, p.ssrc, p.marker, ramp(0, p.samples), now);
+        for (let i = 0; i < p.pulls; i++) buffer.pull(frame);
+        now += 20;
+        assert.ok(buffer.levelMs <= JITTER_MAX_DEPTH_MS);
+      }
+      const c = buffer.counters;
+      assert.equal(c.accepted + c.late + c.duplicates + c.refused, packets.length);
+    }));
+  });
 });

@@ -2,6 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import fc from 'fast-check';
 import { SdpError, answerDirection, answerOffer, createOffer, readAnswer, type Direction } from '../../../src/media/rtp/sdp.js';
 
 const local = { address: '127.0.0.1', port: 40000 };
@@ -112,5 +113,20 @@ describe('SDP answer', () => {
     const pcma = refused.replace('audio 0 RTP/AVP 0', 'audio 5000 RTP/AVP 8');
     assert.throws(() => readAnswer(pcma, { ...local, codecs: ['PCMU'] }), SdpError);
     assert.throws(() => answerOffer('hello', local), (e: unknown) => e instanceof SdpError && e.code === 'malformed');
+  });
+});
+
+describe('SDP: any input', () => {
+  test('an arbitrary or mangled offer either is answered or fails with an SdpError', () => {
+    const lines = phoneOffer().split('\r\n');
+    const mangled = fc.array(fc.oneof(fc.constantFrom(...lines), fc.string({ maxLength: 30 }), fc.constant('m=audio x RTP/AVP 0')), { maxLength: 15 }).map((l) => l.join('\r\n'));
+    fc.assert(fc.property(fc.oneof(mangled, fc.string({ maxLength: 200 })), (text) => {
+      try {
+        const { media } = answerOffer(text, local);
+        assert.ok(media.codec === 'PCMU' || media.codec === 'PCMA');
+      } catch (error) {
+        assert.ok(error instanceof SdpError, String(error));
+      }
+    }), { numRuns: 500 });
   });
 });
