@@ -140,6 +140,18 @@ export const MAX_SIM_MEDIA_ENTRIES = 10_000;
 /** Distinct WAV files media behaviours may play at once (each decoded once and kept in memory). */
 export const MAX_SIM_MEDIA_WAV_FILES = 32;
 
+// ---------------------------------------------------------------- RTP media plane (src/media/rtp)
+
+/** Audio one jitter buffer holds ahead of its playout point, in ms; a packet reaching further drops the oldest audio (counted). */
+export const JITTER_MAX_DEPTH_MS = 500;
+/** Longest RTP packet accepted and longest ptime sent, in ms (RFC 3551 G.711: 10-60 ms in practice); longer is refused (counted). */
+export const JITTER_MAX_PACKET_MS = 60;
+/** Digits one RTP session queues behind the RFC 4733 event it is sending; one more is refused. */
+export const RTP_MAX_QUEUED_DIGITS = 64;
+/** Default RTP port range (even ports for RTP, the next odd one for RTCP): it bounds the sessions at once to 5,000 pairs. */
+export const DEFAULT_RTP_MIN_PORT = 10000;
+export const DEFAULT_RTP_MAX_PORT = 20000;
+
 // ---------------------------------------------------------------- web console live feed (/sim/live)
 
 /** Changes are gathered and sent at most this often (levels included: 10 pushes per second). */
