@@ -29,8 +29,13 @@ export function participantView(leg: Leg): ParticipantView {
 
 /** Whether a leg carries audio, is held and whom it talks to: the topology the media engine follows. */
 export function participantLink(leg: Leg): ParticipantLink {
-  const peer = leg.peer && !leg.peer.removed ? leg.peer : undefined;
-  return { media: carriesMedia(leg), held: leg.held, peerId: peer ? peer.id : null };
+  return { media: carriesMedia(leg), held: leg.held, peerId: peerIdOf(leg) };
+}
+
+/** The participant this leg talks to or is offered by, while it is still there. */
+function peerIdOf(leg: Leg): number | null {
+  const peer = leg.peer;
+  return peer && !peer.removed ? peer.id : null;
 }
 
 /** Connected, or ringing with early media, or hearing the early media of a destination ringing for it. */
@@ -46,7 +51,7 @@ function carriesMedia(leg: Leg): boolean {
 
 /** The participant with what /sim and the media engine also need. */
 export function participantDetail(leg: Leg): ParticipantDetail {
-  return { ...participantView(leg), number: leg.self.callerId, name: leg.self.name, held: leg.held, attachedData: { ...leg.attachedData }, peerId: participantLink(leg).peerId };
+  return { ...participantView(leg), number: leg.self.callerId, name: leg.self.name, held: leg.held, attachedData: { ...leg.attachedData }, peerId: peerIdOf(leg) };
 }
 
 /** A DN with its registered devices and the given legs as participants. */
