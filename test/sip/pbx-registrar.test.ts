@@ -2,7 +2,11 @@
 // persistence, unknown and known users answered alike, the per-source ban, metrics, /sim/sip/registrations, and offers refused.
 
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { BINDINGS_FILE } from '../../src/endpoints/sip/binding-file.js';
+import { BINDINGS_SAVE_DELAY_MS } from '../../src/endpoints/sip/pbx-bindings.js';
 import { deviceFrames, SIP_TEST_PASSWORD, startSipPbx, type SipPbx } from './helpers/sip-pbx.js';
 import { shapeOf, UdpSipClient } from './helpers/udp-client.js';
 
@@ -129,6 +133,26 @@ describe('the registrar in the server', () => {
 });
 
 describe('bindings across a restart', () => {
+  test('changes are written to sip-bindings.json together once BINDINGS_SAVE_DELAY_MS has passed on the clock, not on every REGISTER', async () => {
+    const pbx = await startSipPbx();
+    const file = join(pbx.dataDir, BINDINGS_FILE);
+    const phones = [await UdpSipClient.open(pbx.sipPort), await UdpSipClient.open(pbx.sipPort, '127.0.0.6')];
+    try {
+      pbx.clock.advance(BINDINGS_SAVE_DELAY_MS); // whatever the start wrote is out of the way
+      const before = existsSync(file) ? readFileSync(file, 'utf8') : '';
+      assert.equal((await phones[0]!.register('100', SIP_TEST_PASSWORD, 3600)).final.status, 200);
+      assert.equal((await phones[1]!.register('103', SIP_TEST_PASSWORD, 3600)).final.status, 200);
+      assert.equal(existsSync(file) ? readFileSync(file, 'utf8') : '', before, 'nothing written before the delay');
+      pbx.clock.advance(BINDINGS_SAVE_DELAY_MS);
+      const saved = JSON.parse(readFileSync(file, 'utf8')) as { bindings: Array<{ extension: string }> };
+      assert.deepEqual(saved.bindings.map((b) => b.extension).sort(), ['100', '103']);
+    } finally {
+      for (const phone of phones) phone.close();
+      await pbx.close();
+    }
+  });
+
+
   test('a registered phone is a device again after a restart, and restored bindings still expire on time', async () => {
     const first = await startSipPbx();
     const phone = await UdpSipClient.open(first.sipPort);

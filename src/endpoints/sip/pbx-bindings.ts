@@ -21,9 +21,24 @@ export interface PbxBindingStoreOptions {
   log(level: 'info' | 'warn', message: string, fields?: Record<string, unknown>): void;
 }
 
+/**
+ * How long a change waits before the file is written, in ms: changes within it are written together. Writing the
+ * whole file on every REGISTER made a burst of 10,000 phones spend 70 % of its time writing (docs/benchmarks.md);
+ * a crash loses at most this much, and a phone whose binding was lost registers again at its next refresh.
+ */
+export const BINDINGS_SAVE_DELAY_MS = 1000;
+
+interface Entry {
+  binding: StoredBinding;
+  timer: TimerHandle;
+}
+
 /** Registrations as the PBX sees them: bindings by extension and contact, each with its expiry timer. */
 export class PbxBindingStore implements BindingStore {
-  private readonly bindings = new Map<string, { binding: StoredBinding; timer: TimerHandle }>();
+  private readonly bindings = new Map<string, Entry>();
+  /** The same entries by address-of-record, so a REGISTER reads its own bindings without scanning everyone's. */
+  private readonly byAor = new Map<string, Map<string, Entry>>();
+  private saveTimer: TimerHandle | undefined;
 
   constructor(private readonly options: PbxBindingStoreOptions) {}
 
@@ -43,7 +58,7 @@ export class PbxBindingStore implements BindingStore {
   }
 
   list(aor: string): Binding[] {
-    return [...this.bindings.values()].filter((entry) => entry.binding.aor === aor).map((entry) => withoutExtension(entry.binding));
+    return [...(this.byAor.get(aor)?.values() ?? [])].map((entry) => withoutExtension(entry.binding));
   }
 
   /** Every binding, for the registrations listing. */
@@ -63,10 +78,10 @@ export class PbxBindingStore implements BindingStore {
       // A refresh: the core's binding moves its expiry in place (an event only if the User-Agent changed).
       this.options.clock.clearTimeout(existing.timer);
       this.options.pbx.bindDevice(extension, deviceBinding(binding));
-      this.bindings.set(key(binding.aor, binding.contact), { binding: { ...binding, extension }, timer: this.expiryTimer(binding) });
+      this.index({ binding: { ...binding, extension }, timer: this.expiryTimer(binding) });
     } else {
       if (existing) this.options.clock.clearTimeout(existing.timer);
-      this.bindings.delete(key(binding.aor, binding.contact));
+      this.unindex(binding.aor, binding.contact);
       this.add({ ...binding, extension });
     }
     this.save();
@@ -79,9 +94,14 @@ export class PbxBindingStore implements BindingStore {
     this.save();
   }
 
-  /** Stops the expiry timers (the server is stopping); bindings stay on disk for the next start. */
+  /** Stops the expiry timers (the server is stopping) and writes any change not saved yet; bindings stay on disk for the next start. */
   stop(): void {
     for (const entry of this.bindings.values()) this.options.clock.clearTimeout(entry.timer);
+    if (this.saveTimer !== undefined) {
+      this.options.clock.clearTimeout(this.saveTimer);
+      this.saveTimer = undefined;
+      this.write();
+    }
   }
 
   private add(binding: StoredBinding): void {
@@ -91,14 +111,14 @@ export class PbxBindingStore implements BindingStore {
     } catch (error) {
       throw new BindingRefusedError((error as Error).message);
     }
-    this.bindings.set(key(binding.aor, binding.contact), { binding, timer: this.expiryTimer(binding) });
+    this.index({ binding, timer: this.expiryTimer(binding) });
     this.options.log('info', `SIP phone registered on ${binding.extension}`, { extension: binding.extension, contact: binding.contact, userAgent: binding.userAgent ?? '', source: `${binding.source.host}:${binding.source.port}` });
   }
 
   private drop(binding: StoredBinding): void {
     const entry = this.bindings.get(key(binding.aor, binding.contact));
     if (entry) this.options.clock.clearTimeout(entry.timer);
-    this.bindings.delete(key(binding.aor, binding.contact));
+    this.unindex(binding.aor, binding.contact);
     // The device may already be gone (a /sim reset removes devices that are not configured).
     if (this.isDevice(binding.extension, binding.contact)) this.options.pbx.unregisterDevice(binding.extension, binding.contact);
     this.options.log('info', `SIP phone unregistered from ${binding.extension}`, { extension: binding.extension, contact: binding.contact });
@@ -118,7 +138,31 @@ export class PbxBindingStore implements BindingStore {
     return this.options.pbx.deviceRecords(extension).registered.some((device) => device.id === contact);
   }
 
+  private index(entry: Entry): void {
+    const { aor, contact } = entry.binding;
+    this.bindings.set(key(aor, contact), entry);
+    let ofAor = this.byAor.get(aor);
+    if (!ofAor) this.byAor.set(aor, (ofAor = new Map()));
+    ofAor.set(contact, entry);
+  }
+
+  private unindex(aor: string, contact: string): void {
+    this.bindings.delete(key(aor, contact));
+    const ofAor = this.byAor.get(aor);
+    ofAor?.delete(contact);
+    if (ofAor?.size === 0) this.byAor.delete(aor);
+  }
+
+  /** Writes the file once the changes of the next BINDINGS_SAVE_DELAY_MS are in (see the constant for why). */
   private save(): void {
+    if (this.options.dataDir === null || this.saveTimer !== undefined) return;
+    this.saveTimer = this.options.clock.setTimeout(() => {
+      this.saveTimer = undefined;
+      this.write();
+    }, BINDINGS_SAVE_DELAY_MS);
+  }
+
+  private write(): void {
     if (this.options.dataDir === null) return;
     try {
       writeBindings(this.options.dataDir, this.all());
