@@ -35,6 +35,27 @@ export class NonInviteServerTransaction {
     this.input({ kind: 'respond', response });
   }
 
+  /**
+   * Sends a final response once and forgets the request at once, absorbing no retransmission (a retransmitted request
+   * is a new one): RFC 3261 §26.3.2.4 has servers challenge unauthenticated requests so, which keeps a flood of
+   * REGISTERs from holding a transaction per challenge for Timer J.
+   */
+  respondStatelessly(response: SipResponse): void {
+    if (this.state === 'completed' || this.state === 'terminated' || response.status < 200) return this.respond(response);
+    this.lastResponse = response;
+    if (this.transmit(response)) this.terminate();
+  }
+
+  /** Completed: only absorbing retransmissions until Timer J; the layer may forget it early when its table is full. */
+  get absorbing(): boolean {
+    return this.state === 'completed';
+  }
+
+  /** Ends the transaction now (the layer needs its slot); a later retransmission of the request is a new request. */
+  forget(): void {
+    this.terminate();
+  }
+
   /** A retransmission of the request. */
   receive(request: SipRequest): void {
     this.input({ kind: 'request', request });

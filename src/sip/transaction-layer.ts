@@ -84,6 +84,7 @@ export class TransactionLayer {
       return;
     }
     if (existing) return existing.receive(request);
+    if (this.size >= this.max) this.forgetOldestCompleted();
     if (this.size >= this.max) {
       // Stateless refusal: no transaction is created, so a flood cannot grow the table.
       const refusal = buildResponse(request, 503, { toTag: 'overload' });
@@ -121,6 +122,17 @@ export class TransactionLayer {
   /** The server transaction a request belongs to, if any (ACK and CANCEL look up their INVITE's). */
   findServer(request: SipRequest, method?: string): ServerTransaction | undefined {
     return this.servers.get(serverKey(request, method));
+  }
+
+  /**
+   * Makes room by forgetting the oldest non-INVITE server transaction that only waits out Timer J (its answer is
+   * sent; a late retransmission of its request would be taken as new), so a full table refuses new requests only
+   * when every slot holds work in progress. Map order is creation order, so the first found is the oldest.
+   */
+  private forgetOldestCompleted(): void {
+    for (const tx of this.servers.values()) {
+      if (tx instanceof NonInviteServerTransaction && tx.absorbing) return tx.forget();
+    }
   }
 
   private cancel(request: SipRequest, key: string, source: Peer): void {

@@ -342,6 +342,20 @@ describe('non-INVITE server transaction', () => {
   });
 });
 
+describe('stateless answers (RFC 3261 §26.3.2.4)', () => {
+  test('respondStatelessly sends the final response once and ends the transaction: a retransmission is not absorbed', () => {
+    const h = harness();
+    const reg = request('REGISTER');
+    const tx = new NonInviteServerTransaction(reg, UDP, h.ctx);
+    tx.respondStatelessly(response(reg, 401));
+    assert.equal(tx.state, 'terminated');
+    assert.equal(h.terminated, 1);
+    tx.receive(reg);
+    assert.deepEqual(h.sent.map((s) => label(s.msg)), ['401']);
+    assert.equal(h.clock.pendingTimers(), 0);
+  });
+});
+
 describe('transaction layer', () => {
   function layer(max?: number) {
     const clock = new ManualClock(0);
@@ -420,6 +434,21 @@ describe('transaction layer', () => {
     assert.equal(refusal.status, 503);
     assert.equal(refusal.headers.get('Retry-After'), '5');
     assert.throws(() => t.l.sendRequest(request('OPTIONS', { branch: 'z9hG4bK-d' }), UDP, { response: () => {}, failed: () => {} }), TransactionTableFullError);
+  });
+
+  test('a full table forgets its oldest completed non-INVITE transaction to take a new request; with none completed it still refuses 503', () => {
+    const t = layer(2);
+    t.l.receiveRequest(request('OPTIONS', { branch: 'z9hG4bK-a' }), UDP);
+    t.l.receiveRequest(request('OPTIONS', { branch: 'z9hG4bK-b' }), UDP);
+    t.requests[1]?.tx?.respond(response(t.requests[1].request, 200)); // b waits out Timer J; a is still in progress
+    t.l.receiveRequest(request('OPTIONS', { branch: 'z9hG4bK-c' }), UDP);
+    assert.equal(t.requests.length, 3, 'c was taken');
+    assert.equal(t.l.size, 2);
+    assert.equal(t.requests[1]?.tx?.state, 'terminated', 'b was forgotten');
+    assert.equal(t.requests[0]?.tx?.state, 'trying', 'a in progress was kept');
+    t.l.receiveRequest(request('OPTIONS', { branch: 'z9hG4bK-d' }), UDP);
+    assert.equal(t.requests.length, 3, 'nothing completed to forget: d refused');
+    assert.equal((t.sent.at(-1)?.msg as SipResponse).status, 503);
   });
 
   test('terminated transactions leave the table', () => {

@@ -11,6 +11,7 @@ import { DigestServer } from '../../sip/digest-server.js';
 import { callIdOf, type SipMessage, type SipRequest, type SipResponse } from '../../sip/message.js';
 import { answerOptions, Registrar } from '../../sip/registrar.js';
 import type { Peer } from '../../sip/transaction.js';
+import { InviteServerTransaction } from '../../sip/invite-server.js';
 import { TransactionLayer, type ServerTransaction } from '../../sip/transaction-layer.js';
 import { SipTransport, type BoundPorts } from '../../sip/transport.js';
 import { checkRequest, type RequestPolicy } from '../../sip/validate.js';
@@ -211,7 +212,10 @@ export class SipServer {
   private request(request: SipRequest, tx: ServerTransaction | undefined, source: Peer): void {
     if (!tx) return; // an ACK for a 2xx: no dialogs are made yet
     this.counters.transactions += 1;
-    tx.respond(this.answer(request, source));
+    const response = this.answer(request, source);
+    // Challenges go out statelessly (RFC 3261 §26.3.2.4): an unauthenticated request holds no transaction for Timer J.
+    if ((response.status === 401 || response.status === 407) && !(tx instanceof InviteServerTransaction)) tx.respondStatelessly(response);
+    else tx.respond(response);
   }
 
   private answer(request: SipRequest, source: Peer): SipResponse {
