@@ -3,7 +3,7 @@
 //
 //   npm run bench                      every scenario, full length (about 12 minutes)
 //   npm run bench -- --quick           short windows and steps up to 1,024 streams (under 2 minutes)
-//   npm run bench -- --only streams    one scenario (streams, churn, fanout, rest); --steps 100,1024 for streams
+//   npm run bench -- --only streams    one scenario (streams, churn, fanout, rest, register); --steps 100,1024 for streams
 //   npm run bench -- --prof            the server profiles each measured window (V8 sampler, 0.5 ms) into bench/results/profiles/;
 //                                      summarise with: node --import tsx bench/profile-summary.ts <file>
 
@@ -11,7 +11,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { BENCH_ADMIN_KEY, BENCH_APP, BENCH_DID, BENCH_SECRET, extensionDevice, extensionNumber, type ServerSpec } from './server.js';
+import { registrations, type RegistrationRun } from './registrations.js';
+import { RESULTS_DIR, ServerUnderTest } from './server-under-test.js';
+import { BENCH_ADMIN_KEY, BENCH_APP, BENCH_DID, BENCH_SECRET, extensionDevice, extensionNumber } from './server.js';
 import {
   Channel,
   Histogram,
@@ -21,13 +23,10 @@ import {
   jsonRequest,
   killChildren,
   loadAverage,
-  machineBusyCores,
-  machineCpu,
   mapLimit,
   quantileOf,
   sleep,
   spawnNode,
-  type CpuTimes,
   type HistogramData,
 } from './lib.js';
 
@@ -40,7 +39,6 @@ const option = (name: string) => {
   return at >= 0 ? argv[at + 1] : undefined;
 };
 const QUICK = flag('quick');
-const PROFILE = flag('prof');
 const ONLY = option('only')?.split(',');
 const STEPS = option('steps')
   ?.split(',')
@@ -51,9 +49,6 @@ const STREAM_WARMUP_S = QUICK ? 2 : 5;
 const CHURN_S = QUICK ? 5 : 20;
 const FANOUT_S = QUICK ? 5 : 20;
 const REST_S = QUICK ? 3 : 10;
-const RESULTS_DIR = join(process.cwd(), 'bench', 'results');
-const SERVER_CORE = 0;
-const SERVER_SCRIPT = join(RESULTS_DIR, 'build', 'bench', 'server.js');
 const LOAD_CORE = canPin() ? 1 : 0;
 
 const TARGETS = {
@@ -66,87 +61,10 @@ const TARGETS = {
   churnP99Ms: 10,
   fanoutP99Ms: 10,
   restRatio: 0.5,
+  registerBurstPerSecond: 2000,
+  registerKamailioRatio: 0.5,
 };
 
-// ---------------------------------------------------------------- the server under test
-
-interface ServerStats {
-  cpu: { user: number; system: number };
-  at: number;
-  rss: number;
-  peakRss: number;
-  heapUsed: number;
-  media?: { framesSkipped: number; uploadUnderrunFrames: number; framesProcessed: number; ports: number };
-  loopP99Ms: number;
-  loopMaxMs: number;
-}
-
-interface Window {
-  cpuCores: number;
-  peakRssMb: number;
-  rssMb: number;
-  loopP99Ms: number;
-  loopMaxMs: number;
-  machineBusyCores: number;
-  underrunFrames: number;
-  framesSkipped: number;
-}
-
-class ServerUnderTest {
-  private constructor(
-    readonly channel: Channel,
-    readonly url: string,
-    readonly bareUrl: string,
-    private readonly profileName: string,
-  ) {}
-
-  static async start(spec: ServerSpec, profileName: string): Promise<ServerUnderTest> {
-    const child = spawnNode(SERVER_SCRIPT, [JSON.stringify(spec)], { core: SERVER_CORE, plain: true });
-    const channel = new Channel(child, 'server');
-    const ready = await channel.next<{ url: string; bareUrl: string }>('ready', 60_000);
-    return new ServerUnderTest(channel, ready.url, ready.bareUrl, profileName);
-  }
-
-  private profiles = 0;
-
-  /** Where the profile of the current window goes (with --prof): one file per measured window. */
-  private profilePath(): string | undefined {
-    return PROFILE ? join(RESULTS_DIR, 'profiles', `${this.profileName}${this.profiles > 0 ? `-${this.profiles}` : ''}.cpuprofile`) : undefined;
-  }
-
-  async mark(): Promise<{ stats: ServerStats; machine: CpuTimes | undefined }> {
-    this.channel.send({ cmd: 'mark', profile: PROFILE });
-    const stats = await this.channel.next<ServerStats>('marked');
-    return { stats, machine: machineCpu() };
-  }
-
-  async window(from: { stats: ServerStats; machine: CpuTimes | undefined }): Promise<Window> {
-    const profile = this.profilePath();
-    this.channel.send({ cmd: 'stats', profile });
-    const stats = await this.channel.next<ServerStats>('stats');
-    if (profile) {
-      this.profiles++;
-      console.log(`\n  profile: ${profile}`);
-    }
-    const machine = machineCpu();
-    const cpuUs = stats.cpu.user + stats.cpu.system - (from.stats.cpu.user + from.stats.cpu.system);
-    const elapsedMs = stats.at - from.stats.at;
-    return {
-      cpuCores: cpuUs / 1000 / elapsedMs,
-      peakRssMb: stats.peakRss / 2 ** 20,
-      rssMb: stats.rss / 2 ** 20,
-      loopP99Ms: stats.loopP99Ms,
-      loopMaxMs: stats.loopMaxMs,
-      machineBusyCores: machineBusyCores(from.machine, machine, cpuCount()),
-      underrunFrames: (stats.media?.uploadUnderrunFrames ?? 0) - (from.stats.media?.uploadUnderrunFrames ?? 0),
-      framesSkipped: (stats.media?.framesSkipped ?? 0) - (from.stats.media?.framesSkipped ?? 0),
-    };
-  }
-
-  stop(): Promise<void> {
-    return this.channel.stop();
-  }
-}
 
 const admin = { authorization: `Bearer ${BENCH_ADMIN_KEY}` };
 
@@ -496,6 +414,18 @@ function printStreams(rows: StreamsRow[]): void {
 }
 
 /** Runs one scenario; a failure is reported and recorded, and the run goes on with the next. */
+function printRegistrations(runs: RegistrationRun[], kamailio: string): void {
+  console.log(`\nregistrations: ${runs[0]?.agents ?? 0} UAs (2 per extension), digest MD5, UDP; each registration is REGISTER -> 401 -> REGISTER -> 200 (Kamailio: ${kamailio})`);
+  for (const run of runs) {
+    for (const p of run.phases) {
+      console.log(
+        `  ${run.target.padEnd(11)} ${p.name.padEnd(20)} ${f(p.perSecond, 0).padStart(6)} reg/s  ${String(p.completed).padStart(6)} ok  ${String(p.failures).padStart(4)} failed  p50 ${f(p.p50Ms, 2).padStart(7)} ms  p99 ${f(p.p99Ms, 2).padStart(7)} ms  max ${f(p.maxMs, 1).padStart(7)} ms  server cpu ${f(p.cpuCores, 2)}  rss ${f(p.rssMb, 0)} MB  load gen ${f(p.loadGenCores, 2)}${p.staleRetries ? `  stale nonces answered ${p.staleRetries}` : ''}${p.failures ? `  failed with ${JSON.stringify(p.failedWith)}` : ''}`,
+      );
+    }
+    console.log(`  ${run.target}: sustained ${f(run.sustainedPerSecond, 0)}/s (zero failures, p99 <= 200 ms); burst ${f(run.burstPerSecond, 0)}/s`);
+  }
+}
+
 async function attempt<T>(name: string, run: () => Promise<T>, results: Record<string, unknown>): Promise<T | undefined> {
   process.stdout.write(`${name} ...`);
   try {
@@ -572,6 +502,11 @@ async function main(): Promise<void> {
     }
   }
 
+  if (want('register')) {
+    const outcome = await attempt('registrations', () => registrations({ quick: QUICK, loadCore: LOAD_CORE }), results);
+    if (outcome) printRegistrations(outcome.runs, outcome.kamailio);
+  }
+
   // Targets
   const verdicts: string[] = [];
   const streams = (results['streams'] as StreamsRow[] | undefined)?.find((r) => r.n === TARGETS.streamsN);
@@ -596,6 +531,15 @@ async function main(): Promise<void> {
   const restRow = results['rest'] as RestRow | undefined;
   if (restRow) {
     for (const c of restRow.cases.slice(2)) verdicts.push(`rest: ${c.name} at ${f(c.ratioToBare * 100, 0)}% of bare >= 50%: ${ok(c.ratioToBare >= TARGETS.restRatio)}`);
+  }
+  const registered = (results['registrations'] as { runs: RegistrationRun[] } | undefined)?.runs ?? [];
+  const ours = registered.find((r) => r.target === 'switchboard');
+  const theirs = registered.find((r) => r.target === 'kamailio');
+  if (ours) {
+    verdicts.push(`registrations: burst of ${ours.agents} at ${f(ours.burstPerSecond, 0)}/s with ${ours.burstFailures} failures >= 2,000/s, 0 failures: ${ok(ours.burstPerSecond >= TARGETS.registerBurstPerSecond && ours.burstFailures === 0)}`);
+    const refresh = ours.phases.find((p) => p.name.startsWith('refresh'));
+    if (refresh) verdicts.push(`registrations: ${ours.agents} UAs refreshing every 60 s, ${refresh.failures} failures: ${ok(refresh.failures === 0)}`);
+    if (theirs) verdicts.push(`registrations: sustained ${f(ours.sustainedPerSecond, 0)}/s = ${f((ours.sustainedPerSecond / Math.max(1, theirs.sustainedPerSecond)) * 100, 0)}% of Kamailio's ${f(theirs.sustainedPerSecond, 0)}/s >= 50%: ${ok(ours.sustainedPerSecond >= TARGETS.registerKamailioRatio * theirs.sustainedPerSecond)}`);
   }
   results['verdicts'] = verdicts;
   results['loadAverageAtEnd'] = loadAverage();

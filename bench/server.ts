@@ -18,9 +18,17 @@ export const BENCH_SECRET = 'bench-secret-0123456789';
 export const BENCH_ADMIN_KEY = 'bench-admin-key-0123456789';
 export const BENCH_DID = '+15550100';
 
+export const BENCH_SIP_PASSWORD = 'bench-sip-secret-0123';
+
 export interface ServerSpec {
   /** Extensions 2000, 2001, ... each with one directly controlled phone that answers at once. */
   extensions: number;
+  /** Extensions 3000, 3001, ... that SIP phones register to (digest user = number, BENCH_SIP_PASSWORD); SIP listens on a free UDP port. */
+  sipExtensions?: number;
+}
+
+export function sipExtensionNumber(index: number): string {
+  return String(3000 + index);
 }
 
 export function extensionNumber(index: number): string {
@@ -38,10 +46,10 @@ export function benchConfigFile(spec: ServerSpec, dataDir: string): PbxConfigFil
     devices: [{ id: extensionDevice(i), directControl: true, behaviour: { kind: 'answer' as const, afterMs: 0 } }],
   }));
   return {
-    server: { host: '127.0.0.1', dataDir, tls: { enabled: false }, sim: { enabled: true, adminKey: BENCH_ADMIN_KEY } },
+    server: { host: '127.0.0.1', dataDir, tls: { enabled: false }, sim: { enabled: true, adminKey: BENCH_ADMIN_KEY }, ...(spec.sipExtensions ? { sip: { enabled: true, transports: ['udp' as const], algorithms: ['MD5' as const] } } : {}) },
     routePoints: [{ number: BENCH_APP, name: 'Bench App', autoAnswer: true }],
     applications: [{ clientId: BENCH_APP, secret: BENCH_SECRET, monitor: extensions.map((e) => e.number) }],
-    extensions,
+    extensions: [...extensions, ...Array.from({ length: spec.sipExtensions ?? 0 }, (_, i) => ({ number: sipExtensionNumber(i), name: `SIP ${i}`, sip: { password: BENCH_SIP_PASSWORD } }))],
     trunks: [{ number: '10000', name: 'PSTN', dids: [{ number: BENCH_DID, destination: BENCH_APP }] }],
     external: { default: { kind: 'answer', afterMs: 0 } },
   };
@@ -51,7 +59,7 @@ async function main(): Promise<void> {
   const spec = JSON.parse(process.argv[2] ?? '{}') as ServerSpec;
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-bench-'));
   const config = normalizeConfig(benchConfigFile(spec, dataDir), '<bench>', process.cwd());
-  const server = await startServer({ config, host: '127.0.0.1', port: 0, adminKey: BENCH_ADMIN_KEY });
+  const server = await startServer({ config, host: '127.0.0.1', port: 0, adminKey: BENCH_ADMIN_KEY, ...(spec.sipExtensions ? { sip: { host: '127.0.0.1', port: 0 } } : {}) });
   const bare = Fastify({ logger: false });
   bare.get('/bare', async () => ({ status: 'ok' }));
   await bare.listen({ host: '127.0.0.1', port: 0 });
@@ -128,7 +136,7 @@ async function main(): Promise<void> {
     }
   });
   process.on('SIGTERM', () => void stop());
-  sendToParent({ type: 'ready', url: server.url, bareUrl: `http://127.0.0.1:${barePort}`, pid: process.pid });
+  sendToParent({ type: 'ready', url: server.url, bareUrl: `http://127.0.0.1:${barePort}`, pid: process.pid, sipPort: server.sip?.udpPort ?? null });
 }
 
 if (/server\.[jt]s$/.test(process.argv[1] ?? '')) {

@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --only streams,churn,fanout,rest] [-- --steps 100,1024] [-- --prof]
+// npm run bench [-- --quick] [-- --only streams,churn,fanout,rest,register] [-- --steps 100,1024] [-- --prof]
 // Runs bench/main.ts (TypeScript, through tsx) with the runner pinned to the load core when taskset exists; the runner
 // pins the server to core 0 and its load generators to core 1. See docs/benchmarks.md.
 import { spawn, spawnSync } from 'node:child_process';
