@@ -104,16 +104,23 @@ interface StreamsRow {
   windowSeconds: number;
 }
 
-async function streamsStep(n: number): Promise<StreamsRow> {
-  const server = await ServerUnderTest.start({ extensions: 1 }, `streams-${n}`);
+/** N inbound calls to the route point, each Connected, the caller echoing what it hears. */
+async function connectedCalls(url: string, n: number): Promise<{ token: string; participants: { id: number }[] }> {
+  const token = await fetchToken(url, BENCH_APP, BENCH_SECRET);
+  const media = await jsonRequest(`${url}/sim/media/default`, 'PUT', admin, { kind: 'echo' });
+  if (media.status !== 200) throw new Error(`setting echo: ${media.status}`);
+  await placeCalls(url, n, 0);
+  const participants = (await routePointParticipants(url, token)).filter((p) => p.status === 'Connected');
+  if (participants.length !== n) throw new Error(`expected ${n} connected route point participants, found ${participants.length}`);
+  return { token, participants };
+}
+
+/** One step of the streams scenario, against Switchboard or (`floor`) against bench/floor.ts with the same generator. */
+async function streamsStep(n: number, floor = false): Promise<StreamsRow> {
+  const server = await ServerUnderTest.start(floor ? { extensions: 0, floor: true } : { extensions: 1 }, `${floor ? 'floor' : 'streams'}-${n}`);
   try {
     const { url } = server;
-    const token = await fetchToken(url, BENCH_APP, BENCH_SECRET);
-    const media = await jsonRequest(`${url}/sim/media/default`, 'PUT', admin, { kind: 'echo' });
-    if (media.status !== 200) throw new Error(`setting echo: ${media.status}`);
-    await placeCalls(url, n, 0);
-    const participants = (await routePointParticipants(url, token)).filter((p) => p.status === 'Connected');
-    if (participants.length !== n) throw new Error(`expected ${n} connected route point participants, found ${participants.length}`);
+    const { token, participants } = floor ? { token: 'floor', participants: Array.from({ length: n }, (_, i) => ({ id: i + 1 })) } : await connectedCalls(url, n);
     const workers = Math.min(4, Math.ceil(n / 512));
     const channels: Channel[] = [];
     for (let w = 0; w < workers; w++) {
@@ -414,6 +421,18 @@ function printStreams(rows: StreamsRow[]): void {
 }
 
 /** Runs one scenario; a failure is reported and recorded, and the run goes on with the next. */
+/** The floor beside Switchboard: CPU per call at each N, and the highest N each holds with gap p99 <= 60 ms. */
+function printFloor(rows: StreamsRow[], floorRows: StreamsRow[]): void {
+  console.log('\nstreams floor: a node:http server with no telephony pacing 320 B every 20 ms to each reader and draining each upload, same generator');
+  for (const row of floorRows) {
+    const ours = rows.find((r) => r.n === row.n);
+    const ratio = ours ? `Switchboard/floor CPU per call ${f(ours.cpuCores / row.cpuCores, 1)}x` : '';
+    console.log(`  N=${String(row.n).padStart(5)}  floor cpu ${f(row.cpuCores, 2)} (${f((row.cpuCores * 1000) / row.n, 3)} ms/s per call)  gap p99 ${f(row.gapMs.p99)} ms  outside ±1% ${row.bytesPerSecond.outside1pct}  load gen ${f(row.loadGenCores, 2)}  ${ratio}`);
+  }
+  const held = (list: StreamsRow[]) => Math.max(0, ...list.filter((r) => r.gapMs.p99 <= TARGETS.gapP99Ms && r.bytesPerSecond.outside1pct === 0).map((r) => r.n));
+  console.log(`  highest N held (gap p99 <= 60 ms, every stream within ±1%): Switchboard ${held(rows)}, floor ${held(floorRows)} (steps ${STEPS.join(', ')})`);
+}
+
 function printRegistrations(runs: RegistrationRun[], kamailio: string): void {
   console.log(`\nregistrations: ${runs[0]?.agents ?? 0} UAs (2 per extension), digest MD5, UDP; each registration is REGISTER -> 401 -> REGISTER -> 200 (Kamailio: ${kamailio})`);
   for (const run of runs) {
@@ -466,6 +485,13 @@ async function main(): Promise<void> {
     }
     results['streams'] = rows;
     printStreams(rows);
+    const floorRows: StreamsRow[] = [];
+    for (const n of STEPS) {
+      const row = await attempt(`floor N=${n}`, () => streamsStep(n, true), results);
+      if (row) floorRows.push(row);
+    }
+    results['streamsFloor'] = floorRows;
+    printFloor(rows, floorRows);
   }
   if (want('churn')) {
     const rows: ChurnRow[] = [];

@@ -11,6 +11,7 @@ import { normalizeConfig } from '../src/config/load.js';
 import type { PbxConfigFile } from '../src/config/schema.js';
 import { mediaEngineOf } from '../src/media/engine.js';
 import { startServer } from '../src/server.js';
+import { startFloor } from './floor.js';
 import { onParentMessage, sendToParent } from './lib.js';
 
 export const BENCH_APP = '900';
@@ -23,6 +24,8 @@ export const BENCH_SIP_PASSWORD = 'bench-sip-secret-0123';
 export interface ServerSpec {
   /** Extensions 2000, 2001, ... each with one directly controlled phone that answers at once. */
   extensions: number;
+  /** Run the floor (bench/floor.ts) instead of Switchboard: the same stats over IPC, no telephony at all. */
+  floor?: boolean;
   /** Extensions 3000, 3001, ... that SIP phones register to (digest user = number, BENCH_SIP_PASSWORD); SIP listens on a free UDP port. */
   sipExtensions?: number;
 }
@@ -55,8 +58,14 @@ export function benchConfigFile(spec: ServerSpec, dataDir: string): PbxConfigFil
   };
 }
 
-async function main(): Promise<void> {
-  const spec = JSON.parse(process.argv[2] ?? '{}') as ServerSpec;
+/** What runs in this process: Switchboard with a bare fastify route beside it, or the floor alone. */
+interface Subject {
+  ready: Record<string, unknown>;
+  media(): ReturnType<NonNullable<ReturnType<typeof mediaEngineOf>>['stats']> | undefined;
+  close(): Promise<void>;
+}
+
+async function switchboard(spec: ServerSpec): Promise<Subject> {
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-bench-'));
   const config = normalizeConfig(benchConfigFile(spec, dataDir), '<bench>', process.cwd());
   const server = await startServer({ config, host: '127.0.0.1', port: 0, adminKey: BENCH_ADMIN_KEY, ...(spec.sipExtensions ? { sip: { host: '127.0.0.1', port: 0 } } : {}) });
@@ -65,6 +74,24 @@ async function main(): Promise<void> {
   await bare.listen({ host: '127.0.0.1', port: 0 });
   const bareAddress = bare.server.address();
   const barePort = typeof bareAddress === 'object' && bareAddress ? bareAddress.port : 0;
+  return {
+    ready: { url: server.url, bareUrl: `http://127.0.0.1:${barePort}`, sipPort: server.sip?.udpPort ?? null },
+    media: () => mediaEngineOf(server.pbx)?.stats(),
+    async close() {
+      await Promise.all([server.close(), bare.close()]);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function floor(): Promise<Subject> {
+  const served = await startFloor('127.0.0.1');
+  return { ready: { url: served.url, bareUrl: served.url, sipPort: null }, media: () => undefined, close: () => served.close() };
+}
+
+async function main(): Promise<void> {
+  const spec = JSON.parse(process.argv[2] ?? '{}') as ServerSpec;
+  const subject = spec.floor ? await floor() : await switchboard(spec);
 
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
@@ -84,7 +111,7 @@ async function main(): Promise<void> {
       rss,
       peakRss,
       heapUsed: process.memoryUsage().heapUsed,
-      media: mediaEngineOf(server.pbx)?.stats(),
+      media: subject.media(),
       loopP99Ms: loop.percentile(99) / 1e6,
       loopMaxMs: loop.max / 1e6,
     };
@@ -94,8 +121,7 @@ async function main(): Promise<void> {
   const stop = async () => {
     if (stopping) return;
     stopping = true;
-    await Promise.race([Promise.all([server.close(), bare.close()]), new Promise((resolve) => setTimeout(resolve, 5000))]);
-    rmSync(dataDir, { recursive: true, force: true });
+    await Promise.race([subject.close(), new Promise((resolve) => setTimeout(resolve, 5000))]);
     process.exit(0); // writes the --cpu-prof profile when asked for
   };
 
@@ -136,7 +162,7 @@ async function main(): Promise<void> {
     }
   });
   process.on('SIGTERM', () => void stop());
-  sendToParent({ type: 'ready', url: server.url, bareUrl: `http://127.0.0.1:${barePort}`, pid: process.pid, sipPort: server.sip?.udpPort ?? null });
+  sendToParent({ type: 'ready', ...subject.ready, pid: process.pid });
 }
 
 if (/server\.[jt]s$/.test(process.argv[1] ?? '')) {
