@@ -48,8 +48,9 @@ const SPREAD: Array<[string, string, { local?: SpreadFigure; far_end: SpreadFigu
 
 /**
  * Reads the sessions once per scrape. prom-client collects the gauges in the order they were registered, all in one
- * pass: the first (switchboard_rtp_live_sessions) takes a fresh snapshot and the others read it. Were the order to
- * change, a gauge would read the previous scrape's snapshot (or take one), never a wrong sum.
+ * pass: the first (switchboard_rtp_live_sessions) takes a fresh snapshot and the others read it, so the values of
+ * one scrape agree. Were that order to change, the others would show the previous scrape's figures (consistent
+ * among themselves, one scrape old); test/api/rtp-metrics.test.ts checks one read per scrape.
  */
 function snapshots(sessions: () => RtpSessionStatus[]): { take(): RtpSnapshot; latest(): RtpSnapshot } {
   let current: RtpSnapshot | undefined;
