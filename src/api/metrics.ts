@@ -1,8 +1,9 @@
-// GET /metrics: Prometheus text exposition of calls, participants, streams, event sockets and HTTP requests.
+// GET /metrics: Prometheus text exposition of calls, participants, streams, event sockets, HTTP requests, SIP and RTP.
 
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Pbx } from '../core/pbx.js';
+import { registerRtpMetrics } from './rtp-metrics.js';
 import type { SipStatus } from './sip-status.js';
 import type { StreamQuota } from './stream-quota.js';
 import type { EventHub } from './ws/hub.js';
@@ -35,6 +36,7 @@ export class Metrics {
     registerActivityMetrics(sources, registers);
     registerSequenceMetrics(sources.sequence, registers);
     if (sources.sip) registerSipMetrics(sources.sip, registers);
+    if (sources.sip) registerRtpMetrics(sources.sip, registers);
     this.requests = new Counter({
       name: 'switchboard_http_requests_total',
       help: 'HTTP requests answered, by route pattern and status code.',

@@ -17,6 +17,7 @@ import { PcmSource, ToneSource, type AudioSource } from '../media/source.js';
 import { WavDecodeError, decodeWavTo8kMono, encodeWav8kMono } from '../media/wav.js';
 import type { SimContext } from './routes.js';
 import { SIM_DOC, SimErrorSchema, SimPartySchema } from './schemas.js';
+import { rtpLookup, type RtpLookup } from './rtp.js';
 import { partyOf } from './state.js';
 
 const WAV_TYPES = ['audio/wav', 'audio/x-wav', 'audio/wave', 'audio/vnd.wave'];
@@ -163,12 +164,12 @@ export function registerSimAudioRoutes(app: ApiInstance, context: SimContext & {
   app.addHook('onResponse', async (request, reply) => {
     if (request.routeOptions.url === '/sim/reset' && reply.statusCode === 200) media.resetSimulation();
   });
-  registerPartyAudioRoutes(app, pbx, media);
+  registerPartyAudioRoutes(app, pbx, media, () => rtpLookup(context.sip));
   registerMediaBehaviourRoutes(app, pbx, media.partyMedia);
 }
 
 /** POST /sim/parties/{id}/audio and GET /sim/parties/{id}/recording: what a party says, and what it heard. */
-function registerPartyAudioRoutes(app: ApiInstance, pbx: Pbx, media: MediaEngine): void {
+function registerPartyAudioRoutes(app: ApiInstance, pbx: Pbx, media: MediaEngine, rtp: () => RtpLookup): void {
   app.post(
     '/parties/:id/audio',
     {
@@ -189,7 +190,7 @@ function registerPartyAudioRoutes(app: ApiInstance, pbx: Pbx, media: MediaEngine
       const party = requireParty(pbx, request.params.id);
       const { source, samples } = soundOf(request);
       if (!media.playFromParty(party.id, source)) throw new CoreError(ErrorCodes.INVALID_STATE, `party ${party.id} is ${party.status}: it can play audio once Connected`);
-      return { party: partyOf(pbx, party), durationMs: (samples * 1000) / SAMPLE_RATE_HZ };
+      return { party: partyOf(pbx, party, rtp()), durationMs: (samples * 1000) / SAMPLE_RATE_HZ };
     },
   );
 

@@ -9,7 +9,7 @@ import { partyOf } from './state.js';
 
 /** POST /calls. */
 export function registerCallRoutes(app: ApiInstance, kit: SimRouteKit): void {
-  const { pbx, requireExtension } = kit;
+  const { pbx, requireExtension, rtp } = kit;
   app.post(
     '/calls',
     {
@@ -33,7 +33,7 @@ export function registerCallRoutes(app: ApiInstance, kit: SimRouteKit): void {
         origin = pbx.placeInboundCall({ from, to: did ?? to, callerName });
       }
       reply.code(201);
-      return { callId: origin.callId, partyId: origin.id, party: partyOf(pbx, pbx.participantDetail(origin.id)!) };
+      return { callId: origin.callId, partyId: origin.id, party: partyOf(pbx, pbx.participantDetail(origin.id)!, rtp()) };
     },
   );
 }

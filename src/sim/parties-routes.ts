@@ -9,13 +9,13 @@ import { buildState, partyOf } from './state.js';
 
 /** GET /parties and GET /parties/{id}, then the routes by which a party acts (dtmf, answer, reject, busy, hangup). */
 export function registerPartyRoutes(app: ApiInstance, kit: SimRouteKit): void {
-  const { pbx, behaviours, clock, requireParty } = kit;
+  const { pbx, behaviours, clock, requireParty, rtp } = kit;
   app.get('/parties', { schema: { ...SIM_DOC, operationId: 'simListParties', summary: 'Every simulated party (phones and external people on calls)', response: { 200: Type.Array(SimPartySchema), ...errors(401) } } }, async () =>
-    buildState(pbx, behaviours, clock).parties,
+    buildState(pbx, behaviours, clock, rtp()).parties,
   );
 
   app.get('/parties/:id', { schema: { ...SIM_DOC, operationId: 'simGetParty', summary: 'One simulated party', params: PartyParams, response: { 200: SimPartySchema, ...errors(401, 404) } } }, async (request) =>
-    partyOf(pbx, requireParty(request.params.id)),
+    partyOf(pbx, requireParty(request.params.id), rtp()),
   );
   registerDtmfRoute(app, kit);
   registerPartyActionRoute(app, kit);

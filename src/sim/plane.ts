@@ -16,7 +16,7 @@ export interface SimPlaneOptions {
   /** The key every /sim route and the console's live feed ask for. */
   adminKey: string;
   media: MediaEngine;
-  /** The SIP server, when one runs: GET /sim/sip/registrations lists its registrations. */
+  /** The SIP server, when one runs: GET /sim/sip/registrations and /sim/sip/rtp list its registrations and RTP sessions. */
   sip?: SipStatus;
 }
 

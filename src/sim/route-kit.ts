@@ -5,8 +5,10 @@ import { CoreError, ErrorCodes } from '../core/errors.js';
 import type { Pbx } from '../core/pbx.js';
 import type { ParticipantDetail } from '../core/types.js';
 import { decimalInt32 } from '../api/ids.js';
+import type { SipStatus } from '../api/sip-status.js';
 import type { BehaviourStore } from '../endpoints/behaviours.js';
 import type { RemovalLog } from './removals.js';
+import { rtpLookup, type RtpLookup } from './rtp.js';
 import { SimErrorSchema } from './schemas.js';
 import { partyOf } from './state.js';
 
@@ -41,6 +43,8 @@ export interface SimRouteKit {
   pendingDtmf: Set<TimerHandle>;
   /** A simulated party: a participant of an extension (its phone) or of a trunk (the external person). */
   requireParty(text: string): ParticipantDetail;
+  /** The RTP figures of the participants with an RTP session now: read once per response, then looked up by id. */
+  rtp(): RtpLookup;
   /** The party as it is now, or null once it has left. */
   partyNow(id: number): ReturnType<typeof partyOf> | null;
   /** DnNotFound, or NotSupported for a DN that is not an extension (only extension devices are simulated phones). */
@@ -51,17 +55,18 @@ export interface SimRouteKit {
   deviceResult(dn: string, deviceId: string): { deviceId: string; userAgent: string; directControl: boolean; registered: boolean; behaviour: ReturnType<BehaviourStore['device']> };
 }
 
-/** Builds the shared kit over one simulated PBX. */
-export function simRouteKit(pbx: Pbx, behaviours: BehaviourStore, clock: Clock, removals: RemovalLog): SimRouteKit {
+/** Builds the shared kit over one simulated PBX (and the SIP server, whose RTP sessions the party views show). */
+export function simRouteKit(pbx: Pbx, behaviours: BehaviourStore, clock: Clock, removals: RemovalLog, sip?: SipStatus): SimRouteKit {
   const requireParty = (text: string): ParticipantDetail => {
     const detail = pbx.participantDetail(parsePartyId(text));
     const kind = detail ? pbx.dnKind(detail.dn) : undefined;
     if (!detail || (kind !== 'extension' && kind !== 'externalline')) throw new CoreError(ErrorCodes.PARTICIPANT_NOT_FOUND, `there is no simulated party ${text}`);
     return detail;
   };
+  const rtp = () => rtpLookup(sip);
   const partyNow = (id: number) => {
     const detail = pbx.participantDetail(id);
-    return detail ? partyOf(pbx, detail) : null;
+    return detail ? partyOf(pbx, detail, rtp()) : null;
   };
   const requireExtension = (dn: string) => {
     if (pbx.dnKind(dn) === undefined) throw new CoreError(ErrorCodes.DN_NOT_FOUND, `DN ${dn} does not exist`);
@@ -77,5 +82,5 @@ export function simRouteKit(pbx: Pbx, behaviours: BehaviourStore, clock: Clock, 
     const device = knownDevice(dn, deviceId);
     return { deviceId: device.id, userAgent: device.userAgent, directControl: device.directControl, registered: device.registered, behaviour: behaviours.device(dn, device.id) };
   };
-  return { pbx, behaviours, clock, removals, pendingDtmf: new Set<TimerHandle>(), requireParty, partyNow, requireExtension, knownDevice, deviceResult };
+  return { pbx, behaviours, clock, removals, pendingDtmf: new Set<TimerHandle>(), requireParty, rtp, partyNow, requireExtension, knownDevice, deviceResult };
 }

@@ -29,7 +29,7 @@ export interface SimContext {
   adminKey: string;
   /** Audio of the calls: /sim audio, recordings and media behaviours are served when present. */
   media?: MediaEngine;
-  /** The SIP server: GET /sim/sip/registrations lists its registrations (an empty list when SIP is off). */
+  /** The SIP server: GET /sim/sip/registrations and /sim/sip/rtp list its registrations and RTP sessions (empty when SIP is off). */
   sip?: SipStatus;
 }
 
@@ -65,7 +65,7 @@ export async function registerSimRoutes(app: ApiInstance, context: SimContext): 
     }
   });
 
-  const kit = simRouteKit(sim.pbx, sim.behaviours, clock, new RemovalLog(sim.pbx, clock));
+  const kit = simRouteKit(sim.pbx, sim.behaviours, clock, new RemovalLog(sim.pbx, clock), context.sip);
   app.addHook('onClose', async () => {
     for (const handle of kit.pendingDtmf) clock.clearTimeout(handle);
     kit.pendingDtmf.clear();

@@ -32,6 +32,67 @@ export const SimDnSchema = Type.Object({
   devices: Type.Array(SimDeviceSchema),
 }, { title: 'SimDn' });
 
+/** The RTP figures of a participant with an RTP session (a SIP leg), on its /sim views and in GET /sim/sip/rtp. */
+const Count = (description: string) => Type.Integer({ minimum: 0, description });
+const Address = (description: string) => Type.Union([Type.Object({ address: Type.String(), port: Type.Integer() }), Type.Null()], { description });
+const Time = (description: string) => Type.Union([Type.String({ description: `${description} ISO 8601, PBX time.` }), Type.Null()]);
+
+export const SimRtpSchema = Type.Object(
+  {
+    local: Address('Our RTP socket (RTCP on the next port); null when the SIP server does not tell.'),
+    remote: Address('Where we send RTP: the negotiated address, or where the far end\'s packets come from once latched (symmetric RTP); null when not told.'),
+    codec: Type.Union([Type.String(), Type.Null()], { description: 'PCMU or PCMA; null when not told.' }),
+    ptimeMs: Type.Union([Type.Integer(), Type.Null()], { description: 'Packet time we send with, in ms; null when not told.' }),
+    direction: Type.Union([Type.String(), Type.Null()], { description: 'Our direction after negotiation (sendrecv, sendonly, recvonly, inactive); null when not told.' }),
+    packetsSent: Count('RTP packets sent (audio and telephone-events).'),
+    payloadBytesSent: Count('RTP payload bytes sent (headers not counted, as RTCP counts them).'),
+    packetsReceived: Count('RTP audio packets received from the source being played (duplicates included, RFC 3550; telephone-events not counted).'),
+    payloadBytesReceived: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description: 'RTP payload bytes received; null when the session does not count them.' }),
+    packetsLost: Count('Packets lost in what we receive (RFC 3550 cumulative loss).'),
+    fractionLost: Type.Number({ minimum: 0, maximum: 1, description: 'Share of what we receive that was lost over the latest RTCP report interval, 0-1.' }),
+    jitterMs: Type.Number({ minimum: 0, description: 'Interarrival jitter of what we receive (RFC 3550 A.8), in ms.' }),
+    farEnd: Type.Union(
+      [
+        Type.Object({
+          fractionLost: Type.Number({ description: 'Share of our packets it lost over its latest report interval, 0-1.' }),
+          packetsLost: Type.Integer({ description: 'Our packets it lost in all (signed, as RTCP carries it).' }),
+          jitterMs: Type.Number({ description: 'Interarrival jitter it measured on our stream, in ms.' }),
+          roundTripMs: Type.Union([Type.Number(), Type.Null()], { description: 'Round trip from its LSR/DLSR, in ms; null before it has seen one of our sender reports.' }),
+        }),
+        Type.Null(),
+      ],
+      { description: 'What the far end\'s latest RTCP SR or RR said about our stream; null before its first report.' },
+    ),
+    rtcp: Type.Object({
+      lastSrReceivedAt: Time('When the far end\'s latest sender report arrived; null before one, or when the session does not keep it.'),
+      lastRrReceivedAt: Time('When the far end\'s latest report block about our stream (in an SR or RR) arrived; null before one, or when not kept.'),
+    }),
+    invalidPackets: Count('Datagrams on the RTP and RTCP ports that were no valid RTP or RTCP (and failed sends).'),
+    ignoredPackets: Count('Valid RTP from another source than the one latched, or with a payload type not negotiated.'),
+    digitsReceived: Count('RFC 4733 telephone-events received.'),
+    byeReceived: Type.Boolean({ description: 'The far end said BYE in RTCP.' }),
+    jitterBuffer: Type.Object({
+      accepted: Count('Packets placed in the buffer.'),
+      late: Count('Packets dropped because their audio was already due.'),
+      duplicates: Count('Packets dropped because their audio was already buffered.'),
+      refused: Count('Packets refused: empty, or longer than the longest packet the buffer takes.'),
+      concealedFrames: Count('20 ms frames played without (all) their audio.'),
+      underruns: Count('Times the buffer ran dry.'),
+      overflowDroppedFrames: Count('Frames discarded because a packet reached beyond the buffer\'s depth.'),
+      shrinkDroppedFrames: Count('Frames discarded to shrink the delay.'),
+      stretchedFrames: Count('Concealment frames inserted to grow the delay.'),
+      ssrcChanges: Count('Times the source (SSRC) changed.'),
+    }),
+  },
+  { title: 'SimRtp', description: 'The RTP session of a participant (present only when it has one: a SIP leg with negotiated media), figures since it began.' },
+);
+export type SimRtp = Static<typeof SimRtpSchema>;
+
+export const SimRtpSessionSchema = Type.Object(
+  { participantId: Type.Integer(), dn: Type.String(), deviceId: Type.String(), rtp: SimRtpSchema },
+  { title: 'SimRtpSession' },
+);
+
 export const SimParticipantSchema = Type.Object({
   id: Type.Integer(),
   dn: Type.String(),
@@ -48,6 +109,7 @@ export const SimParticipantSchema = Type.Object({
   attachedData: Type.Record(Type.String(), Type.String()),
   callId: Type.Integer(),
   legId: Type.Integer(),
+  rtp: Type.Optional(SimRtpSchema), // present only for a participant with an RTP session (a SIP leg with negotiated media)
 }, { title: 'SimParticipant' });
 
 export const SimPartySchema = Type.Object({

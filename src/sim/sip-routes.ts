@@ -1,8 +1,9 @@
-// GET /sim/sip/registrations: the SIP phones registered now, for `switchboard sip registrations` (admin key, like all of /sim).
+// GET /sim/sip/registrations and /sim/sip/rtp: the SIP phones registered now and the RTP sessions of SIP legs (admin key, like all of /sim).
 
 import { Type } from 'typebox';
 import type { ApiInstance } from '../api/context.js';
 import type { SipStatus } from '../api/sip-status.js';
+import { registerRtpRoute } from './rtp.js';
 import { SimErrorSchema } from './schemas.js';
 
 export const SipRegistrationSchema = Type.Object({
@@ -20,4 +21,5 @@ export function registerSipRoutes(app: ApiInstance, sip: SipStatus | undefined):
     { schema: { tags: ['Simulation'], security: [{ adminKey: [] }], operationId: 'simListSipRegistrations', summary: 'SIP phones registered now (empty when SIP is off)', response: { 200: Type.Array(SipRegistrationSchema), 401: SimErrorSchema } } },
     async () => sip?.registrations() ?? [],
   );
+  registerRtpRoute(app, sip);
 }

@@ -4,8 +4,11 @@ import { ManualClock, type Clock } from '../core/clock.js';
 import type { Pbx } from '../core/pbx.js';
 import type { ParticipantDetail } from '../core/types.js';
 import type { BehaviourStore } from '../endpoints/behaviours.js';
+import { NO_RTP, type RtpLookup } from './rtp.js';
 
-export function toSimParticipant(detail: ParticipantDetail) {
+/** A participant as /sim shows it; `rtp` gives the figures of its RTP session, when it has one. */
+export function toSimParticipant(detail: ParticipantDetail, rtp: RtpLookup = NO_RTP) {
+  const session = rtp(detail.id);
   return {
     id: detail.id,
     dn: detail.dn,
@@ -22,15 +25,17 @@ export function toSimParticipant(detail: ParticipantDetail) {
     attachedData: detail.attachedData,
     callId: detail.callId,
     legId: detail.legId,
+    ...(session ? { rtp: session } : {}),
   };
 }
 
 /** A participant of an extension is its phone; one of a trunk is the external person. */
-export function partyOf(pbx: Pbx, detail: ParticipantDetail) {
-  return { ...toSimParticipant(detail), kind: pbx.dnKind(detail.dn) === 'externalline' ? ('external' as const) : ('phone' as const) };
+export function partyOf(pbx: Pbx, detail: ParticipantDetail, rtp: RtpLookup = NO_RTP) {
+  return { ...toSimParticipant(detail, rtp), kind: pbx.dnKind(detail.dn) === 'externalline' ? ('external' as const) : ('phone' as const) };
 }
 
-export function buildState(pbx: Pbx, behaviours: BehaviourStore, clock: Clock) {
+/** Everything /sim/state shows; `rtp` adds RTP figures to the participants that have a session (the live feed passes none). */
+export function buildState(pbx: Pbx, behaviours: BehaviourStore, clock: Clock, rtp: RtpLookup = NO_RTP) {
   const dns = pbx.listDns().map((dn) => {
     const { registered, offline } = pbx.deviceRecords(dn.dn);
     const device = (d: (typeof registered)[number], isRegistered: boolean) => ({
@@ -49,7 +54,7 @@ export function buildState(pbx: Pbx, behaviours: BehaviourStore, clock: Clock) {
       devices: [...registered.map((d) => device(d, true)), ...offline.map((d) => device(d, false))],
     };
   });
-  const calls = pbx.listCalls().map((call) => ({ callId: call.callId, did: call.did, participants: call.participants.map(toSimParticipant) }));
+  const calls = pbx.listCalls().map((call) => ({ callId: call.callId, did: call.did, participants: call.participants.map((p) => toSimParticipant(p, rtp)) }));
   const parties = pbx
     .listCalls()
     .flatMap((call) => call.participants)
@@ -57,6 +62,6 @@ export function buildState(pbx: Pbx, behaviours: BehaviourStore, clock: Clock) {
       const kind = pbx.dnKind(p.dn);
       return kind === 'extension' || kind === 'externalline';
     })
-    .map((p) => partyOf(pbx, p));
+    .map((p) => partyOf(pbx, p, rtp));
   return { clock: { now: new Date(clock.now()).toISOString(), fake: clock instanceof ManualClock }, dns, calls, parties };
 }

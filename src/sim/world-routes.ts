@@ -12,9 +12,9 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** GET /state and GET /removals. */
 export function registerStateRoutes(app: ApiInstance, kit: SimRouteKit): void {
-  const { pbx, behaviours, clock, removals } = kit;
+  const { pbx, behaviours, clock, removals, rtp } = kit;
   app.get('/state', { schema: { ...SIM_DOC, operationId: 'simGetState', summary: 'Everything: DNs, devices with behaviours, calls, simulated parties, clock', response: { 200: SimStateSchema, ...errors(401) } } }, async () =>
-    buildState(pbx, behaviours, clock),
+    buildState(pbx, behaviours, clock, rtp()),
   );
 
   app.get(

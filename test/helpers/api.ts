@@ -60,8 +60,8 @@ export interface TestAppOptions {
   configure?: (config: PbxConfig) => void;
   /** Reuse a data folder (for signing-key persistence tests); a fresh temp folder otherwise. */
   dataDir?: string;
-  /** Logging and stream limits of the app (no logs and the default limits when absent). */
-  app?: Pick<AppOptions, 'log' | 'streamLimits' | 'sequence'>;
+  /** Logging, stream limits and the SIP server's status of the app (no logs, the default limits and no SIP when absent). */
+  app?: Pick<AppOptions, 'log' | 'streamLimits' | 'sequence' | 'sip'>;
 }
 
 /** Adds the `ai` route point and its application ({@link SECOND_APP}) to a configuration. */
