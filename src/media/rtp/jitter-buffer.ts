@@ -240,6 +240,14 @@ export class JitterBuffer {
     return true;
   }
 
+  /**
+   * A packet of the stream that is not audio (an RFC 4733 event): it counts in the current source's sequence (so
+   * reception figures do not read it as lost) and plays nothing. Another source's is ignored.
+   */
+  countNonAudio(sequence: number, ssrc: number): void {
+    if (ssrc === this.ssrc) this.reception.countSequenceOnly(sequence);
+  }
+
   private changeSource(ssrc: number, timestamp: number, first: boolean): void {
     if (!first) this.counters.ssrcChanges++;
     this.ssrc = ssrc;

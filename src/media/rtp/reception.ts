@@ -47,6 +47,21 @@ export class ReceptionStats {
     return true;
   }
 
+  /**
+   * Counts a packet of this source that carries no audio timing of its own (an RFC 4733 event, whose timestamp is
+   * its event's start): it takes its place in the sequence, so it is neither lost nor a gap, but leaves the jitter
+   * estimate alone (A.8 assumes each packet's timestamp is its sampling instant).
+   */
+  countSequenceOnly(sequence: number): void {
+    if (!this.started) {
+      this.restart(sequence);
+      this.started = true;
+    } else if (!this.trackSequence(sequence)) {
+      return;
+    }
+    this.received++;
+  }
+
   /** Highest sequence number received, extended with the count of wrap-arounds (A.1). */
   get extendedHighestSeq(): number {
     return this.cycles + this.maxSeq;

@@ -181,6 +181,10 @@ export interface RtpStats {
   jitterMs: number;
   /** What the far end last reported about our stream, when it has. */
   remote?: { fractionLost: number; packetsLost: number; jitterMs: number; roundTripMs?: number };
+  /** PBX time (ms) the far end's latest sender report arrived; absent until one has. */
+  lastSrReceivedMs?: number;
+  /** PBX time (ms) the far end's latest report block about our stream arrived (in an SR or RR); absent until one has. */
+  lastRrReceivedMs?: number;
 }
 
 /**
@@ -193,6 +197,7 @@ export class RtcpState {
   private lastSrMiddle = 0;
   private lastSrArrivalMs = 0;
   private lastFractionLost = 0;
+  private lastReportArrivalMs: number | undefined;
   private remote: RtpStats['remote'];
 
   constructor(private readonly ssrc: number, private readonly cname: string, private readonly clockRateHz = 8000) {}
@@ -213,7 +218,10 @@ export class RtcpState {
       }
       if (p.type === 'SR' || p.type === 'RR') {
         const about = p.reports.find((r) => r.ssrc === this.ssrc);
-        if (about) this.remote = this.remoteFigures(about, nowMs);
+        if (about) {
+          this.remote = this.remoteFigures(about, nowMs);
+          this.lastReportArrivalMs = nowMs;
+        }
       }
       if (p.type === 'BYE') byes.push(...p.ssrcs);
     }
@@ -250,6 +258,8 @@ export class RtcpState {
       fractionLost: this.lastFractionLost / 256,
       jitterMs: reception?.jitterMs ?? 0,
       ...(this.remote ? { remote: this.remote } : {}),
+      ...(this.lastSrMiddle === 0 ? {} : { lastSrReceivedMs: this.lastSrArrivalMs }),
+      ...(this.lastReportArrivalMs === undefined ? {} : { lastRrReceivedMs: this.lastReportArrivalMs }),
     };
   }
 

@@ -33,6 +33,8 @@ export interface RtpSessionOptions {
 
 /** Counters of one session beyond RTCP's: what was refused on receipt and what the jitter buffer did. */
 export interface RtpSessionStats extends RtpStats {
+  /** Audio payload octets received and played into the jitter buffer (one per G.711 sample). */
+  octetsReceived: number;
   /** Datagrams on the RTP port that are no valid RTP. */
   invalidPackets: number;
   /** Valid RTP from another source than the one latched, or with a payload type not negotiated. */
@@ -93,6 +95,7 @@ export class RtpSession implements MediaPort {
   private invalidPackets = 0;
   private ignoredPackets = 0;
   private byeReceived = false;
+  private octetsReceived = 0;
 
   private constructor(private readonly pair: PortPair, private readonly options: RtpSessionOptions) {
     const random = options.random ?? Math.random;
@@ -194,10 +197,26 @@ export class RtpSession implements MediaPort {
     return true;
   }
 
+  /** The negotiation applied last (codec, ptime, the far end's address as signalled), or undefined before any. */
+  get negotiated(): NegotiatedMedia | undefined {
+    return this.media;
+  }
+
+  /** Our current direction (sendonly or inactive while holding or held). */
+  get currentDirection(): Direction {
+    return this.direction;
+  }
+
+  /** Where our packets go now: the latched source once the far end has sent, else the signalled address. */
+  get remoteEndpoint(): { address: string; port: number } | undefined {
+    return this.remote;
+  }
+
   /** Figures for /metrics and /sim. */
   stats(): RtpSessionStats {
     return {
       ...this.rtcp.stats(this.buffer.reception),
+      octetsReceived: this.octetsReceived,
       invalidPackets: this.invalidPackets,
       ignoredPackets: this.ignoredPackets,
       digitsReceived: this.events.events,
@@ -303,10 +322,12 @@ export class RtpSession implements MediaPort {
         this.buffer.counters.refused++;
         return;
       }
+      this.octetsReceived += n;
       g711Decode(media.codec, p.payload, this.decoded, n);
       this.buffer.push(p.sequence, p.timestamp, p.ssrc, p.marker, this.decoded.subarray(0, n), this.options.clock.now());
       return;
     }
+    this.buffer.countNonAudio(p.sequence, p.ssrc);
     const digit = this.events.receive(p.payload, p.timestamp);
     if (digit !== undefined) this.onDigit?.(digit);
   }

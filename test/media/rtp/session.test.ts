@@ -163,6 +163,25 @@ describe('RtpSession over loopback', () => {
     assert.throws(() => a.sendDigit('x'), RangeError);
   });
 
+  test('event packets take their place in the sequence: audio, a digit, audio again reads no loss; octets and report times are counted', async () => {
+    const clock = new ManualClock();
+    const { a, b } = await pairOfSessions(clock);
+    await exchange(clock, a, b, chirp(4000), 20);
+    assert.equal(a.sendDigit('7'), true);
+    await exchange(clock, a, b, new Int16Array(10 * FRAME_SAMPLES), 10); // the digit's five packets go out meanwhile
+    await exchange(clock, a, b, chirp(4000), 20);
+    await until(() => b.stats().digitsReceived === 1, 'the digit arrived');
+    const stats = b.stats();
+    assert.equal(stats.packetsLost, 0, 'the digit packets are not lost audio');
+    assert.equal(stats.packetsReceived, a.stats().packetsSent, 'every packet sent was received and counted');
+    assert.equal(stats.octetsReceived, (a.stats().packetsSent - 5) * 160, 'audio payload octets only');
+    assert.equal(stats.lastSrReceivedMs, undefined, 'no sender report yet');
+    clock.advance(7600);
+    await until(() => b.stats().lastSrReceivedMs !== undefined && a.stats().lastRrReceivedMs !== undefined, 'reports exchanged');
+    assert.equal(b.negotiated?.codec, 'PCMU');
+    assert.equal(b.currentDirection, 'sendrecv');
+  });
+
   test('digits queue behind the one being sent up to RTP_MAX_QUEUED_DIGITS; one more is refused', async () => {
     const clock = new ManualClock();
     const { a } = await pairOfSessions(clock);
