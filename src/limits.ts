@@ -31,6 +31,8 @@ export const CONFIG_LIMITS = {
   maxMonitoredDnsPerApplication: 10_000,
   maxExternalRules: 10_000,
   maxOutboundRules: 10_000,
+  /** Source addresses (or CIDR blocks) one SIP trunk accepts in IP-peer mode. */
+  maxTrunkPeers: 100,
   maxTextChars: 200,
   maxPathChars: 4_096,
   maxPatternChars: 1_000,
