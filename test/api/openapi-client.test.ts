@@ -39,6 +39,7 @@ const CALLS: Record<string, string> = {
   simSetRoutePoint: `client.PUT('/sim/routepoints/{dn}', { params: { path: { dn: '800' } }, body: { autoAnswer: false } })`,
   simGetClock: `client.GET('/sim/clock')`,
   simListSipRegistrations: `client.GET('/sim/sip/registrations')`,
+  simListSipTrunks: `client.GET('/sim/sip/trunks')`,
   simListRemovals: `client.GET('/sim/removals')`,
   simAdvanceClock: `client.POST('/sim/clock/advance', { body: { ms: 1000 } })`,
   simReset: `client.POST('/sim/reset')`,

@@ -105,14 +105,15 @@ describe('RegisterClient', () => {
     // The provider goes away: the refresh gets no answer, and retries come after 5 s, then 10 s.
     await provider.stop();
     clock.advance(60_000);
-    await until(() => c.status().state === 'registering', 'refreshing');
+    // The REGISTER's transaction has started (its Timer F runs) before the clock moves on.
+    await until(() => c.status().state === 'registering' && side.layer.size === 1, 'refreshing');
     clock.advance(32_000); // Timer F: 64 * T1
     await until(() => c.status().state === 'failed', 'failed');
     status = c.status();
     assert.deepEqual([status.lastStatus, status.lastReason, status.failures, status.expiresAtMs], [null, 'no answer (timeout)', 1, null]);
     assert.equal(status.nextAttemptAtMs, clock.now() + 5_000);
     clock.advance(5_000);
-    await until(() => c.status().state === 'registering', 'retrying');
+    await until(() => c.status().state === 'registering' && side.layer.size === 1, 'retrying');
     clock.advance(32_000);
     await until(() => c.status().state === 'failed' && c.status().failures === 2, 'failed twice');
     assert.equal(c.status().nextAttemptAtMs, clock.now() + 10_000, 'the pause doubles');
