@@ -31,6 +31,8 @@ export const CONFIG_LIMITS = {
   maxMonitoredDnsPerApplication: 10_000,
   maxExternalRules: 10_000,
   maxOutboundRules: 10_000,
+  /** Source addresses (or CIDR blocks) one SIP trunk accepts in IP-peer mode. */
+  maxTrunkPeers: 100,
   maxTextChars: 200,
   maxPathChars: 4_096,
   maxPatternChars: 1_000,
@@ -173,3 +175,5 @@ export const SIP_MAX_AUTH_FAILURES = 20;
 export const SIP_AUTH_FAILURE_WINDOW_SECONDS = 600;
 /** Most source addresses whose failures are tracked at once; the least recently failing is forgotten beyond it. */
 export const MAX_SIP_BAN_ENTRIES = 10_000;
+/** Longest wait for the provider's answer to a trunk's unregister (Expires: 0) when the server stops, in milliseconds. */
+export const SIP_TRUNK_UNREGISTER_WAIT_MS = 2_000;

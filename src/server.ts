@@ -14,6 +14,7 @@ import { MediaEngine } from './media/engine.js';
 import { simPlane } from './sim/plane.js';
 import { SipServer } from './endpoints/sip/sip-server.js';
 import { SipDeviceEndpoint } from './endpoints/sip/sip-device.js';
+import { TrunkRegistrations } from './endpoints/sip/trunk-registrations.js';
 
 export interface ServerOptions {
   config: PbxConfig;
@@ -75,15 +76,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const sim = createSimulatedPbx(config, clock);
   const adminKey = options.adminKey ?? randomBytes(18).toString('base64url');
   const sipServer = options.sip && config.server.sip.enabled ? createSipServer(sim, config, clock, options) : null;
+  const trunks = sipServer ? createTrunks(sipServer, config, clock, options) : null;
   // Media errors go to the application's log, which exists once the application is built.
   const logged: { to?: FastifyInstance['log'] } = {};
   const media = new MediaEngine({ pbx: sim.pbx, clock, partyMedia: sim.partyMedia, onError: (error, context) => logged.to?.error({ err: error }, `media: ${context}`) });
-  const sipStatus = sipServer ? { sip: sipServer } : {};
+  // The SIP status the API reads is the server's, with the trunks beside it (the server knows nothing of trunks).
+  const sipStatus = sipServer && trunks ? { sip: Object.assign(sipServer, { trunks: () => trunks.status() }) } : {};
   // The /sim control plane and the web console are served beside the Call Control API unless configured off.
   const extensions = config.server.sim.enabled ? simPlane({ sim, clock, config, adminKey, media, ...sipStatus }) : [];
   const app = await buildApp({ pbx: sim.pbx, media, config, clock, dataDir: config.server.dataDir, log: options.log, extensions, consoleLink: config.server.sim.enabled, networkClock: options.networkClock, ...sipStatus });
   logged.to = app.log;
   sipServer?.attachLog(app.log);
+  trunks?.attachLog(app.log);
   const host = options.host ?? config.server.host;
   const port = options.port ?? config.server.port;
   const tls = config.server.tls.enabled ? await loadTlsMaterial(config.server.tls, config.server.dataDir) : null;
@@ -98,6 +102,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   if (sipServer) {
     try {
       sip = await startSip(sipServer, config, options);
+      trunks?.start({ host: sip.host, ports: sipServer.ports });
     } catch (error) {
       await app.close();
       await listener.close();
@@ -122,6 +127,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     async close() {
       if (closed) return;
       closed = true;
+      await trunks?.stop();
       await sipServer?.stop();
       // In slices: the Remove frames of thousands of calls go out, and the event loop keeps turning, while they end.
       await sim.pbx.endAllCallsInSlices(END_CALLS_SLICE_CALLS, () => new Promise<void>((resolve) => setImmediate(resolve)));
@@ -160,4 +166,9 @@ function createSipServer(sim: SimulatedPbx, config: PbxConfig, clock: Clock, opt
   const refuse = new SipDeviceEndpoint((offer) => server.logRefusedOffer(offer.dn, offer.deviceId));
   sim.endpoints.setDeviceOverride((dn, deviceId) => (server.isSipDevice(dn, deviceId) ? refuse : undefined));
   return server;
+}
+
+/** Registrations of the SIP trunks, sent from the SIP server's socket; calls over trunks are not carried yet. */
+function createTrunks(server: SipServer, config: PbxConfig, clock: Clock, options: ServerOptions): TrunkRegistrations {
+  return new TrunkRegistrations({ config, clock, networkClock: options.networkClock ?? new SystemClock(), sendRequest: (request, peer, events) => server.sendRequest(request, peer, events) });
 }

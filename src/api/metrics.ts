@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Pbx } from '../core/pbx.js';
 import { registerRtpMetrics } from './rtp-metrics.js';
-import type { SipStatus } from './sip-status.js';
+import type { SipStatus, TrunkStatusView } from './sip-status.js';
 import type { StreamQuota } from './stream-quota.js';
 import type { EventHub } from './ws/hub.js';
 import { METRICS_DOC } from './openapi.js';
@@ -37,6 +37,7 @@ export class Metrics {
     registerSequenceMetrics(sources.sequence, registers);
     if (sources.sip) registerSipMetrics(sources.sip, registers);
     if (sources.sip) registerRtpMetrics(sources.sip, registers);
+    if (sources.sip?.trunks) registerTrunkMetrics(sources.sip.trunks.bind(sources.sip), registers);
     this.requests = new Counter({
       name: 'switchboard_http_requests_total',
       help: 'HTTP requests answered, by route pattern and status code.',
@@ -182,6 +183,38 @@ function registerSipMetrics(sip: SipStatus, registers: Registry[]): void {
       registers,
       collect() {
         this.set(read());
+      },
+    });
+  }
+}
+
+const TRUNK_STATES = ['unregistered', 'registering', 'registered', 'failed'] as const;
+
+/** Registrations of SIP trunks to their providers: the state as one 0/1 series per state, and counters, per registering trunk. */
+function registerTrunkMetrics(trunks: () => TrunkStatusView[], registers: Registry[]): void {
+  const registering = () => trunks().flatMap((t) => (t.registration ? [{ trunk: t.trunk, registration: t.registration }] : []));
+  new Gauge({
+    name: 'switchboard_sip_trunk_registration_state',
+    help: 'Registration of a SIP trunk to its provider: 1 for its state now, 0 for the others.',
+    labelNames: ['trunk', 'state'],
+    registers,
+    collect() {
+      for (const { trunk, registration } of registering()) for (const state of TRUNK_STATES) this.set({ trunk, state }, registration.state === state ? 1 : 0);
+    },
+  });
+  const counters: Array<[string, string, 'registrations' | 'failures']> = [
+    ['switchboard_sip_trunk_registrations_total', 'REGISTERs of a SIP trunk answered 2xx by its provider (refreshes included).', 'registrations'],
+    ['switchboard_sip_trunk_registration_failures_total', 'Registration attempts of a SIP trunk that ended without a registration (refused, wrong credentials, no answer).', 'failures'],
+  ];
+  for (const [name, help, key] of counters) {
+    new Counter({
+      name,
+      help,
+      labelNames: ['trunk'],
+      registers,
+      collect() {
+        this.reset();
+        for (const { trunk, registration } of registering()) this.inc({ trunk }, registration[key]);
       },
     });
   }

@@ -8,6 +8,25 @@ export interface SipStatus {
   registrations(): Array<{ extension: string; aor: string; contact: string; userAgent: string; source: string; expiresInSeconds: number }>;
   /** The RTP sessions of SIP legs alive now, for /metrics and /sim (absent: the server runs none). */
   rtpSessions?(): RtpSessionStatus[];
+  /** SIP trunks and their registrations to the providers (absent: no trunks are run). */
+  trunks?(): TrunkStatusView[];
+}
+
+/** One SIP trunk as /sim and /metrics read it (the shape of TrunkRegistrations.status()). */
+export interface TrunkStatusView {
+  trunk: string;
+  name: string;
+  provider: string;
+  mode: 'register' | 'peer';
+  registration: {
+    state: 'unregistered' | 'registering' | 'registered' | 'failed';
+    lastStatus: number | null;
+    lastReason: string | null;
+    expiresInSeconds: number | null;
+    nextAttemptInSeconds: number | null;
+    registrations: number;
+    failures: number;
+  } | null;
 }
 
 /** One live RTP session of a participant, as the SIP server reports it. */

@@ -21,6 +21,7 @@ Commands:
   record PARTY -o FILE  what a simulated party heard, as a WAV file (/sim)
   media                 what simulated parties send: silence, echo, a tone or a WAV file (/sim)
   sip registrations     the SIP phones registered now: contact, User-Agent, source, expiry (/sim)
+  sip trunks            the SIP trunks: provider, registration state, last answer, next attempt (/sim)
 
 ${CONNECTION_HELP}
 

@@ -80,6 +80,26 @@ export interface SipRegistration {
   expiresInSeconds: number;
 }
 
+/** One SIP trunk and its registration to the provider. */
+export interface SipTrunk {
+  trunk: string;
+  name: string;
+  /** `udp:sip.example.com:5060`: transport, host and port of the provider. */
+  provider: string;
+  /** register: the trunk registers to the provider; peer: the provider is known by its source addresses. */
+  mode: 'register' | 'peer';
+  /** null in peer mode. */
+  registration: {
+    state: 'unregistered' | 'registering' | 'registered' | 'failed';
+    lastStatus: number | null;
+    lastReason: string | null;
+    expiresInSeconds: number | null;
+    nextAttemptInSeconds: number | null;
+    registrations: number;
+    failures: number;
+  } | null;
+}
+
 export interface SimState {
   clock: SimClock;
   dns: SimDn[];
@@ -234,6 +254,11 @@ export class SimClient {
   /** The SIP phones registered now (an empty list when the server runs no SIP). */
   sipRegistrations(): Promise<SipRegistration[]> {
     return this.send('GET', '/sim/sip/registrations');
+  }
+
+  /** The SIP trunks and their registrations (an empty list when the server runs no SIP or no trunk is SIP). */
+  sipTrunks(): Promise<SipTrunk[]> {
+    return this.send('GET', '/sim/sip/trunks');
   }
 
   /** An external number calls in through the trunk, or an extension's phone dials out. */

@@ -5,6 +5,7 @@ import { child, type Report } from './key-paths.js';
 import { checkOutbound } from './outbound.js';
 import { EXTERNAL_NUMBER } from './schema.js';
 import { checkSip } from './sip.js';
+import { checkTrunkSip } from './trunk-sip.js';
 import type { PbxConfig } from './types.js';
 
 type DnKind = 'extension' | 'route point' | 'IVR' | 'queue' | 'trunk';
@@ -82,6 +83,7 @@ export function crossCheck(config: PbxConfig, report: Report): void {
   });
 
   checkSip(config, report);
+  checkTrunkSip(config, report);
   checkOutbound(config, report);
 
   const externalNumbers = new Map<string, string>();

@@ -7,6 +7,7 @@ import { child, type Fields, isMapping, type Report } from './key-paths.js';
 import { buildOutbound } from './outbound.js';
 import { BEHAVIOUR_KINDS, LOG_LEVELS, QUEUE_STRATEGIES } from './schema.js';
 import { buildExtensionSip, buildSipServer } from './sip.js';
+import { buildTrunkSip } from './trunk-sip.js';
 import type {
   Behaviour,
   BehaviourKind,
@@ -54,7 +55,7 @@ export function buildConfig(raw: unknown, baseDir: string, report: Report): PbxC
     routePoints: section('routePoints', buildRoutePoint),
     ivrs: section('ivrs', (item) => buildIvr(item, baseDir)),
     queues: section('queues', (item) => buildQueue(item, baseDir)),
-    trunks: section('trunks', buildTrunk),
+    trunks: section('trunks', (item, path) => buildTrunk(item, path, report)),
     applications: section('applications', (item) => ({
       clientId: text(item['clientId'], ''),
       secret: text(item['secret'], ''),
@@ -155,12 +156,14 @@ function buildQueue(item: Fields, baseDir: string): QueueConfig {
   };
 }
 
-function buildTrunk(item: Fields): TrunkConfig {
+function buildTrunk(item: Fields, path: string, report: Report): TrunkConfig {
+  const sip = buildTrunkSip(item['sip'], child(path, 'sip'), report);
   return {
     number: text(item['number'], ''),
     name: text(item['name'], ''),
     device: buildSystemDevice(item, DEFAULTS.trunk.userAgent),
     dids: items(item['dids']).map((did) => ({ number: text(fields(did)['number'], ''), destination: text(fields(did)['destination'], '') })),
+    ...(sip ? { sip } : {}),
   };
 }
 

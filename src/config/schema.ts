@@ -2,6 +2,7 @@
 import { Type, type Static, type TSchema } from 'typebox';
 import { CONFIG_LIMITS } from '../limits.js';
 import { SIP_ALGORITHMS, SIP_TRANSPORTS } from './sip.js';
+import { TRUNK_CALLER_ID_HEADERS, TRUNK_DID_SOURCES, TRUNK_EXPIRES_RANGE_SECONDS, TRUNK_NUMBER_STYLES, TRUNK_TRANSPORTS } from './trunk-sip.js';
 
 
 /** Extensions, IVRs, queues and trunks: 1-10 digits. */
@@ -130,11 +131,39 @@ const QueueSchema = strict({
   holdMusic: Type.Optional(nullable(FilePath, 'a file path or null')),
 });
 
+// The user part of a SIP URI (RFC 3261 §25.1 unreserved and user-unreserved characters); providers often use digits.
+const SipUser = numberText(/^[A-Za-z0-9\-_.!~*'()&=+$,;?/]{1,64}$/, 0, Number.MAX_SAFE_INTEGER, "a SIP user name (1-64 letters, digits or -_.!~*'()&=+$,;?/)");
+const HeaderName = Type.String({ pattern: "^[A-Za-z0-9\\-.!%*_+`'~]{1,64}$", expected: 'a SIP header name (a token of 1-64 characters)' });
+const { min: minExpires, max: maxExpires } = TRUNK_EXPIRES_RANGE_SECONDS;
+
+const TrunkSipSchema = strict({
+  host: text(1, 253, 'a host name or an IPv4 or IPv6 address'),
+  port: Type.Optional(integer(1, 65_535)),
+  transport: Type.Optional(Type.Enum([...TRUNK_TRANSPORTS])),
+  register: Type.Optional(Type.Boolean()),
+  username: Type.Optional(SipUser),
+  authId: Type.Optional(Type.Union([Identifier, Type.Integer({ minimum: 0 })], { expected: `a non-empty string (at most ${CONFIG_LIMITS.maxTextChars} characters)` })),
+  password: Type.Optional(secret(1)),
+  expires: Type.Optional(integer(minExpires, maxExpires, ' (seconds)')),
+  peers: Type.Optional(Type.Array(text(1, 64, 'an IPv4 or IPv6 address, or a CIDR block'), { maxItems: CONFIG_LIMITS.maxTrunkPeers })),
+  callerId: Type.Optional(Type.Enum([...TRUNK_CALLER_ID_HEADERS])),
+  didFrom: Type.Optional(Type.Union([Type.Enum([...TRUNK_DID_SOURCES]), strict({ header: HeaderName })], { expected: 'request-uri, to, or a mapping like { header: X-Original-To }' })),
+  numbers: Type.Optional(
+    strict({
+      countryCode: numberText(/^[1-9][0-9]{0,2}$/, 1, 999, 'a country calling code of 1-3 digits'),
+      nationalPrefix: Type.Optional(numberText(/^[0-9]{0,4}$/, 0, 9999, "up to 4 digits ('' for none)")),
+      internationalPrefix: Type.Optional(numberText(/^[0-9]{1,4}$/, 0, 9999, '1-4 digits')),
+      outbound: Type.Optional(Type.Enum([...TRUNK_NUMBER_STYLES])),
+    }),
+  ),
+});
+
 const TrunkSchema = strict({
   number: DnNumber,
   name: Type.Optional(Name),
   device: Type.Optional(SystemDeviceSchema),
   dids: Type.Optional(Type.Array(strict({ number: ExternalNumber, destination: DnReference }), { maxItems: CONFIG_LIMITS.maxDidsPerTrunk })),
+  sip: Type.Optional(nullable(TrunkSipSchema, 'a mapping of SIP trunk settings (host, register, ...), or null for a simulated trunk')),
 });
 
 const ApplicationSchema = strict({

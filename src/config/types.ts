@@ -124,6 +124,54 @@ export interface TrunkConfig {
   name: string;
   device: SystemDeviceConfig;
   dids: DidConfig[];
+  /** A real SIP provider (or another PBX) behind the trunk; absent: the trunk leads to simulated external parties. */
+  sip?: TrunkSipConfig;
+}
+
+export type TrunkTransportName = 'udp' | 'tcp' | 'tls';
+
+/** Where the caller's number goes on a call out through the trunk. */
+export type TrunkCallerIdHeader = 'from' | 'pai' | 'rpid';
+
+/** Where the dialled DID is read from an inbound INVITE: its Request-URI, its To, or a header of its own. */
+export type TrunkDidSource = 'request-uri' | 'to' | { header: string };
+
+/** How the provider writes numbers out: +E.164, E.164 without the plus, or national/international dialling form. */
+export type TrunkNumberStyle = 'e164' | 'e164-digits' | 'national';
+
+/** Number normalisation between the provider's forms and E.164 (the PBX's form). */
+export interface TrunkNumberFormat {
+  /** The trunk's country calling code, digits only (44, 1). */
+  countryCode: string;
+  /** Dialled before a national number ('0' in most of Europe, '' for none). */
+  nationalPrefix: string;
+  /** Dialled before a country code ('00', '011'). */
+  internationalPrefix: string;
+  /** The form numbers are sent to the provider in. */
+  outbound: TrunkNumberStyle;
+}
+
+export interface TrunkSipConfig {
+  /** The provider's host name or IP address. */
+  host: string;
+  port: number;
+  transport: TrunkTransportName;
+  /** Register to the provider (registration mode); false: IP-peer mode, the provider sends from `peers`. */
+  register: boolean;
+  /** The user of the registered address (sip:username@host); null when not given (IP-peer mode). */
+  username: string | null;
+  /** The digest username; defaults to username. */
+  authId: string | null;
+  /** The digest password. Never printed or logged. */
+  password: string | null;
+  /** The registration expiry asked for, in seconds (the provider may grant another). */
+  expiresSeconds: number;
+  /** Source addresses (IPv4/IPv6 literals or CIDR) INVITEs may come from in IP-peer mode. */
+  peers: string[];
+  callerId: TrunkCallerIdHeader;
+  didFrom: TrunkDidSource;
+  /** null: numbers pass as the provider writes them (visual separators dropped). */
+  numbers: TrunkNumberFormat | null;
 }
 
 export interface ApplicationConfig {

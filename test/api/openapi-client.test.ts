@@ -40,6 +40,7 @@ const CALLS: Record<string, string> = {
   simGetClock: `client.GET('/sim/clock')`,
   simListSipRegistrations: `client.GET('/sim/sip/registrations')`,
   simListRtpSessions: `client.GET('/sim/sip/rtp')`,
+  simListSipTrunks: `client.GET('/sim/sip/trunks')`,
   simListRemovals: `client.GET('/sim/removals')`,
   simAdvanceClock: `client.POST('/sim/clock/advance', { body: { ms: 1000 } })`,
   simReset: `client.POST('/sim/reset')`,

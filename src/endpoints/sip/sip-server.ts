@@ -9,6 +9,7 @@ import { MAX_SIP_BAN_ENTRIES, SIP_AUTH_FAILURE_WINDOW_SECONDS, SIP_MAX_AUTH_FAIL
 import { buildResponse, randomToken } from '../../sip/builders.js';
 import { DigestServer } from '../../sip/digest-server.js';
 import { callIdOf, type SipMessage, type SipRequest, type SipResponse } from '../../sip/message.js';
+import type { NonInviteClientEvents } from '../../sip/non-invite-client.js';
 import { answerOptions, Registrar } from '../../sip/registrar.js';
 import type { Peer } from '../../sip/transaction.js';
 import { InviteServerTransaction } from '../../sip/invite-server.js';
@@ -196,6 +197,11 @@ export class SipServer {
       source: describePeer(b.source),
       expiresInSeconds: Math.max(0, Math.ceil((b.expiresAtMs - now) / 1000)),
     }));
+  }
+
+  /** Sends a request of the PBX's own (a trunk's REGISTER) from its SIP socket through its transaction layer; answers come back through `events`. */
+  sendRequest(request: SipRequest, peer: Peer, events: NonInviteClientEvents): void {
+    this.layer.sendRequest(request, peer, events);
   }
 
   /** A SIP device was offered a call; such calls are not carried yet. */

@@ -1,4 +1,4 @@
-// Runs SIPp headless on 127.0.0.1 for one bounded call (-m 1, 10 s timeout, a SIGKILL backstop).
+// Runs SIPp headless on 127.0.0.1 for one bounded call (-m 1, a bounded timeout, a SIGKILL backstop), as a client or as a server.
 
 import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
@@ -40,4 +40,28 @@ export async function sipp(target: string, scenario: string, extra: string[], lo
   });
   clearTimeout(killer);
   return { code, output };
+}
+
+/**
+ * Starts SIPp as a server (UAS) on 127.0.0.1:`port` for one bounded call; `done` resolves with its exit status and
+ * output. Resolves once SIPp has had time to print its start (the peer retransmits over UDP anyway).
+ */
+export function sippServer(scenario: string, port: number, timeoutSeconds: number): { done: Promise<{ code: number | null; output: string }>; kill(): void } {
+  const args = ['-sf', join(SCENARIOS, scenario), '-m', '1', '-timeout', `${timeoutSeconds}s`, '-timeout_error', '-nostdin', '-i', '127.0.0.1', '-mi', '127.0.0.1', '-p', String(port)];
+  const child = spawn(SIPP, args, { cwd: tmpdir(), stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const killer = setTimeout(() => child.kill('SIGKILL'), (timeoutSeconds + 10) * 1000);
+  const done = new Promise<{ code: number | null; output: string }>((resolve) => {
+    child.on('error', (error) => {
+      output += String(error);
+      resolve({ code: null, output });
+    });
+    child.on('exit', (code) => {
+      clearTimeout(killer);
+      resolve({ code, output });
+    });
+  });
+  return { done, kill: () => child.kill('SIGKILL') };
 }
