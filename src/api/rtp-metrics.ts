@@ -18,7 +18,7 @@ type SpreadFigure = 'localJitter' | 'remoteJitter' | 'localLoss' | 'remoteLoss' 
 const SUMMED: Array<[string, string, SummedFigure, (s: RtpSessionFigures) => number]> = [
   ['switchboard_rtp_live_sent_packets', 'RTP packets sent (audio and telephone-events), summed over the RTP sessions alive now (falls when a session ends).', 'sentPackets', (s) => s.packetsSent],
   ['switchboard_rtp_live_sent_payload_bytes', 'RTP payload bytes sent (headers not counted, as RTCP counts them), summed over the RTP sessions alive now.', 'sentBytes', (s) => s.octetsSent],
-  ['switchboard_rtp_live_received_packets', 'RTP audio packets received from the source being played (duplicates included, as RFC 3550 counts them; telephone-events not counted), summed over the RTP sessions alive now.', 'receivedPackets', (s) => s.packetsReceived],
+  ['switchboard_rtp_live_received_packets', 'RTP packets (audio and RFC 4733 telephone-events) received from the source being played (duplicates included, as RFC 3550 counts them), summed over the RTP sessions alive now.', 'receivedPackets', (s) => s.packetsReceived],
   ['switchboard_rtp_live_lost_packets', 'RTP packets lost in what we receive (RFC 3550 cumulative loss: expected minus received), summed over the RTP sessions alive now.', 'lostPackets', (s) => s.packetsLost],
   ['switchboard_rtp_live_invalid_packets', 'Datagrams on RTP and RTCP ports that were no valid RTP or RTCP (and failed sends), summed over the RTP sessions alive now.', 'invalidPackets', (s) => s.invalidPackets],
   ['switchboard_rtp_live_ignored_packets', 'Valid RTP from another source than the one latched or with a payload type not negotiated, summed over the RTP sessions alive now.', 'ignoredPackets', (s) => s.ignoredPackets],

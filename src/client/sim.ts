@@ -80,6 +80,37 @@ export interface SipRegistration {
   expiresInSeconds: number;
 }
 
+/** The RTP figures of a SIP leg (GET /sim/sip/rtp; docs/rtp.md lists every field with its unit). */
+export interface SimRtp {
+  local: { address: string; port: number } | null;
+  remote: { address: string; port: number } | null;
+  codec: string | null;
+  ptimeMs: number | null;
+  direction: string | null;
+  packetsSent: number;
+  payloadBytesSent: number;
+  packetsReceived: number;
+  payloadBytesReceived: number | null;
+  packetsLost: number;
+  fractionLost: number;
+  jitterMs: number;
+  farEnd: { fractionLost: number; packetsLost: number; jitterMs: number; roundTripMs: number | null } | null;
+  rtcp: { lastSrReceivedAt: string | null; lastRrReceivedAt: string | null };
+  invalidPackets: number;
+  ignoredPackets: number;
+  digitsReceived: number;
+  byeReceived: boolean;
+  jitterBuffer: Record<'accepted' | 'late' | 'duplicates' | 'refused' | 'concealedFrames' | 'underruns' | 'overflowDroppedFrames' | 'shrinkDroppedFrames' | 'stretchedFrames' | 'ssrcChanges', number>;
+}
+
+/** One RTP session of a SIP leg, by the participant it carries. */
+export interface SimRtpSession {
+  participantId: number;
+  dn: string;
+  deviceId: string;
+  rtp: SimRtp;
+}
+
 /** One SIP trunk and its registration to the provider. */
 export interface SipTrunk {
   trunk: string;
@@ -259,6 +290,11 @@ export class SimClient {
   /** The SIP trunks and their registrations (an empty list when the server runs no SIP or no trunk is SIP). */
   sipTrunks(): Promise<SipTrunk[]> {
     return this.send('GET', '/sim/sip/trunks');
+  }
+
+  /** The RTP sessions of SIP legs alive now, with their figures (an empty list when no SIP leg has media). */
+  sipRtpSessions(): Promise<SimRtpSession[]> {
+    return this.send('GET', '/sim/sip/rtp');
   }
 
   /** An external number calls in through the trunk, or an extension's phone dials out. */

@@ -46,7 +46,7 @@ export const SimRtpSchema = Type.Object(
     direction: Type.Union([Type.String(), Type.Null()], { description: 'Our direction after negotiation (sendrecv, sendonly, recvonly, inactive); null when not told.' }),
     packetsSent: Count('RTP packets sent (audio and telephone-events).'),
     payloadBytesSent: Count('RTP payload bytes sent (headers not counted, as RTCP counts them).'),
-    packetsReceived: Count('RTP audio packets received from the source being played (duplicates included, RFC 3550; telephone-events not counted).'),
+    packetsReceived: Count('RTP packets (audio and RFC 4733 telephone-events) received from the source being played (duplicates included, RFC 3550).'),
     payloadBytesReceived: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description: 'RTP payload bytes received; null when the session does not count them.' }),
     packetsLost: Count('Packets lost in what we receive (RFC 3550 cumulative loss).'),
     fractionLost: Type.Number({ minimum: 0, maximum: 1, description: 'Share of what we receive that was lost over the latest RTCP report interval, 0-1.' }),

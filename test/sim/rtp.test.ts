@@ -5,6 +5,7 @@ import { describe, test } from 'node:test';
 import Fastify from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { RtpMediaStatus, RtpSessionFigures, RtpSessionStatus, SipStatus } from '../../src/api/sip-status.js';
+import { SimClient } from '../../src/client/sim.js';
 import { registerSimRoutes } from '../../src/sim/routes.js';
 import { deviceIds } from '../helpers/demo.js';
 import { startPbx } from '../helpers/pbx.js';
@@ -94,7 +95,14 @@ describe('/sim RTP figures', () => {
       { participantId: 7, dn: '100', deviceId: 'sip:100@127.0.0.1:5062', stats: pair.a.stats() },
       { participantId: 8, dn: '101', deviceId: 'sip:101@127.0.0.1:5064', stats: synthetic },
     ];
-    const { call } = await simApp(fakeSip(() => sessions));
+    const { app, call } = await simApp(fakeSip(() => sessions));
+    // The SDK reads the same listing (its fetch goes through fastify's inject).
+    const injected = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+      const response = await app.inject({ method: (init?.method ?? 'GET') as 'GET', url: new URL(String(input)).pathname, headers: init?.headers as Record<string, string> });
+      return new Response(response.body, { status: response.statusCode, headers: response.headers as Record<string, string> });
+    };
+    const client = new SimClient({ baseUrl: 'http://sim.test', adminKey: KEY, fetch: injected });
+    assert.deepEqual(await client.sipRtpSessions(), await call('GET', '/sim/sip/rtp'));
     assert.deepEqual(await call('GET', '/sim/sip/rtp'), [
       { participantId: 7, dn: '100', deviceId: 'sip:100@127.0.0.1:5062', rtp: expectedView(pair.a.stats()) },
       { participantId: 8, dn: '101', deviceId: 'sip:101@127.0.0.1:5064', rtp: expectedView(synthetic) },
