@@ -11,6 +11,7 @@ import type { TrunkSipConfig } from '../../src/config/types.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { formatUri } from '../../src/sip/uri.js';
+import { formatTrunks } from '../../src/cli/commands/sip.js';
 import { runCli } from '../client/harness.js';
 import { FakeProvider } from './helpers/fake-provider.js';
 
@@ -113,6 +114,7 @@ describe('SIP trunk registration in the server', () => {
       assert.match(table.stdout, /10001\s+Office\s+udp:192\.0\.2\.20:5070\s+peer\s+-\s+-\s+-\s+-/);
       const json = await runCli(['sip', 'trunks', '--json'], env);
       assert.deepEqual(JSON.parse(json.stdout), await trunks(server));
+      assert.equal(formatTrunks([]), 'No SIP trunks.');
 
       // The refresh runs on the PBX clock (POST /sim/clock/advance moves it too).
       clock.advance(60_000);
