@@ -13,7 +13,6 @@ import { createSimulatedPbx, type SimulatedPbx } from './endpoints/directory.js'
 import { MediaEngine } from './media/engine.js';
 import { simPlane } from './sim/plane.js';
 import { SipServer } from './endpoints/sip/sip-server.js';
-import { SipDeviceEndpoint } from './endpoints/sip/sip-device.js';
 
 export interface ServerOptions {
   config: PbxConfig;
@@ -146,7 +145,7 @@ async function startSip(server: SipServer, config: PbxConfig, options: ServerOpt
   };
 }
 
-/** The SIP server over the simulated PBX: SIP-registered phones get an endpoint that refuses calls (not carried yet). */
+/** The SIP server over the simulated PBX: SIP-registered phones are devices whose endpoint is the SIP phone endpoint. */
 function createSipServer(sim: SimulatedPbx, config: PbxConfig, clock: Clock, options: ServerOptions): SipServer {
   const server = new SipServer({
     pbx: sim.pbx,
@@ -157,7 +156,6 @@ function createSipServer(sim: SimulatedPbx, config: PbxConfig, clock: Clock, opt
     ...(options.sip?.host === undefined ? {} : { host: options.sip.host }),
     ...(options.sip?.port === undefined ? {} : { port: options.sip.port }),
   });
-  const refuse = new SipDeviceEndpoint((offer) => server.logRefusedOffer(offer.dn, offer.deviceId));
-  sim.endpoints.setDeviceOverride((dn, deviceId) => (server.isSipDevice(dn, deviceId) ? refuse : undefined));
+  sim.endpoints.setDeviceOverride((dn, deviceId) => (server.isSipDevice(dn, deviceId) ? server.phones : undefined));
   return server;
 }

@@ -1,0 +1,124 @@
+// Calls the PBX offers to a registered SIP phone (a scripted UA on loopback UDP): INVITE with SDP, ringing, answer and ACK,
+// refusals with the causes table, CANCEL (and a 200 crossing it), BYE both ways, and nothing left behind.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { SipRequest, SipResponse } from '../../src/sip/message.js';
+import { formatUri } from '../../src/sip/uri.js';
+import { SIP_TEST_PASSWORD, startSipPbx, type SipPbx } from './helpers/sip-pbx.js';
+import { phoneSdp, ScriptedUa } from './helpers/scripted-ua.js';
+import { until } from './helpers/until.js';
+
+describe('calls to a SIP phone', () => {
+  let pbx: SipPbx;
+  let phone: ScriptedUa;
+  before(async () => {
+    pbx = await startSipPbx();
+    phone = await ScriptedUa.open(pbx.sipPort, '102');
+    await phone.register(SIP_TEST_PASSWORD);
+  });
+  after(async () => {
+    phone?.close();
+    await pbx?.close();
+  });
+
+  const core = () => pbx.server.pbx;
+  const sip = () => pbx.server.sip!.server;
+  const ring = async (): Promise<{ invite: SipRequest; callerId: number; mark: number }> => {
+    const mark = phone.received.length;
+    const caller = core().placeInboundCall({ from: '+15557777', to: '102' });
+    const invite = await phone.request('INVITE', mark);
+    return { invite, callerId: caller.id, mark };
+  };
+  const settled = async () => {
+    await until(() => core().listParticipants('102').length === 0 && core().listParticipants('10000').length === 0, 'the call to end');
+    await until(() => sip().liveDialogs === 0 && sip().phones.liveCalls === 0, 'no dialog or call left');
+  };
+
+  test('the INVITE goes to the contact with an SDP offer; 180 rings, 200 answers and is ACKed (again on a retransmission); the phone\'s BYE ends the call', async () => {
+    const { invite, mark } = await ring();
+    assert.equal(formatUri(invite.uri), phone.contact, 'the Request-URI is the registered contact');
+    assert.match(invite.headers.get('From') ?? '', /^<sip:\+15557777@127\.0\.0\.1>;tag=/);
+    assert.equal(invite.headers.get('To'), '<sip:102@127.0.0.1>');
+    assert.match(invite.headers.get('Contact') ?? '', /^<sip:switchboard@127\.0\.0\.1:\d+>$/);
+    assert.equal(invite.headers.get('Content-Type'), 'application/sdp');
+    assert.match(invite.body.toString(), /m=audio \d+ RTP\/AVP 0 8 101/);
+    const [participant] = core().listParticipants('102');
+    assert.equal(participant?.status, 'Ringing');
+    assert.equal(participant?.deviceId, phone.contact);
+
+    phone.respond(invite, 180);
+    const ok = phone.respond(invite, 200, phoneSdp(40000));
+    const ack = await phone.request('ACK', mark);
+    assert.equal(ack.headers.get('CSeq'), '1 ACK');
+    await until(() => core().listParticipants('102')[0]?.status === 'Connected', 'the phone leg to connect');
+    phone.send(ok); // a retransmitted 200: ACKed again
+    await until(() => phone.count((m) => m.type === 'request' && m.method === 'ACK') >= 2, 'the second ACK');
+    assert.equal(sip().rtpSessions().length, 1);
+    assert.equal(sip().rtpSessions()[0]?.deviceId, phone.contact);
+
+    const bye = phone.sendRaw(`BYE ${invite.headers.get('Contact')?.slice(1, -1)} SIP/2.0`, [`From: ${ok.headers.get('To')}`, `To: ${invite.headers.get('From')}`, `Call-ID: ${invite.headers.get('Call-ID')}`, 'CSeq: 1 BYE']);
+    assert.equal((await phone.final(bye, mark)).status, 200);
+    await settled();
+    assert.equal(sip().rtpSessions().length, 0);
+  });
+
+  test('486 ends the call as busy (ACKed by the transaction); 603 as rejected', async () => {
+    for (const [status, cause] of [[486, 'busy'], [603, 'rejected']] as const) {
+      const removed: string[] = [];
+      const stop = core().subscribe((e) => {
+        if (e.type === 'participant-removed' && e.participant.dn === '102') removed.push(e.cause);
+      });
+      const { invite, mark } = await ring();
+      phone.respond(invite, status);
+      await phone.request('ACK', mark);
+      await settled();
+      stop();
+      assert.deepEqual(removed, [cause]);
+    }
+  });
+
+  test('the caller leaving while the phone rings sends CANCEL; the 487 is ACKed', async () => {
+    const { invite, callerId, mark } = await ring();
+    phone.respond(invite, 180);
+    await until(() => phone.received.length > mark, 'the 180 to be sent');
+    core().drop('10000', callerId);
+    const cancel = await phone.request('CANCEL', mark);
+    assert.equal(cancel.headers.get('CSeq'), '1 CANCEL');
+    phone.respond(cancel, 200);
+    phone.respond(invite, 487);
+    await phone.request('ACK', mark);
+    await settled();
+  });
+
+  test('a 200 that crosses the CANCEL is ACKed and hung up with BYE', async () => {
+    const { invite, callerId, mark } = await ring();
+    phone.respond(invite, 180);
+    core().drop('10000', callerId);
+    const cancel = await phone.request('CANCEL', mark);
+    phone.respond(invite, 200, phoneSdp(40002));
+    phone.respond(cancel, 200);
+    await phone.request('ACK', mark);
+    const bye = await phone.request('BYE', mark);
+    phone.respond(bye, 200);
+    await settled();
+  });
+
+  test('dropping a connected phone leg sends BYE', async () => {
+    const { invite, mark } = await ring();
+    phone.respond(invite, 200, phoneSdp(40004));
+    await until(() => core().listParticipants('102')[0]?.status === 'Connected', 'the phone leg to connect');
+    const [leg] = core().listParticipants('102');
+    core().drop('102', leg!.id);
+    const bye = await phone.request('BYE', mark);
+    assert.equal(bye.headers.get('Call-ID'), invite.headers.get('Call-ID'));
+    phone.respond(bye, 200);
+    await settled();
+  });
+
+  test('a BYE or re-INVITE for no dialog is answered 481', async () => {
+    const mark = phone.received.length;
+    const branch = phone.sendRaw(`BYE sip:switchboard@127.0.0.1:${pbx.sipPort} SIP/2.0`, [`From: <sip:102@127.0.0.1>;tag=${phone.tag}`, '<sip:x@127.0.0.1>;tag=nope'.replace(/^/, 'To: '), 'Call-ID: no-such-call', 'CSeq: 5 BYE']);
+    assert.equal(((await phone.final(branch, mark)) as SipResponse).status, 481);
+  });
+});
