@@ -107,6 +107,7 @@ export class SipServer {
   private readonly digest: DigestServer;
   private readonly byAuthId: Map<string, PbxConfig['extensions'][number]>;
   private readonly dialogs = new CallDialogs();
+  private readonly pool: RtpPortPool;
   /** The endpoint of every registered phone. */
   readonly phones: SipPhoneEndpoint;
 
@@ -152,6 +153,7 @@ export class SipServer {
       },
     });
     const pool = new RtpPortPool({ address: sip.rtp.address, minPort: sip.rtp.portMin, maxPort: sip.rtp.portMax });
+    this.pool = pool;
     this.phones = new SipPhoneEndpoint({
       pbx: options.pbx,
       sig: this.signalling(),
@@ -225,6 +227,11 @@ export class SipServer {
   /** The live RTP sessions of phone legs, with their RTCP figures. */
   rtpSessions(): PhoneRtpSession[] {
     return this.phones.rtpSessions();
+  }
+
+  /** RTP port pairs held by calls with phones now (none once every call has ended and its sockets closed). */
+  get rtpPortsInUse(): number {
+    return this.pool.inUse;
   }
 
   /** Dialogs of calls with phones alive now (none once every call has ended). */
