@@ -44,8 +44,32 @@ export class PhoneLeg extends CallSession {
   private earlyApplied = false;
   private cancelTimer: SipTimerHandle | undefined;
 
-  constructor(leg: LegControl, private readonly target: PhoneTarget, sig: CallSignalling, private readonly mediaOptions: CallMediaOptions) {
+  private answerWanted = false;
+
+  /** `originating`: the leg is Dialing (a makecall the phone answers by itself), so a refusal hangs it up. */
+  constructor(leg: LegControl, private readonly target: PhoneTarget, sig: CallSignalling, private readonly mediaOptions: CallMediaOptions, private readonly originating = false) {
     super(leg, target.source, sig);
+  }
+
+  /** The API answers for the user: NOTIFY Event: talk inside the early dialog (once the phone has made one). */
+  requestAnswer(): void {
+    if (this.ended || this.ack) return;
+    this.answerWanted = true;
+    const dialog = this.dialog;
+    if (!dialog) return; // sent when the phone's first provisional response makes the early dialog
+    this.answerWanted = false;
+    const notify = inDialogRequest(dialog, 'NOTIFY', { via: this.sig.via(this.peer), contact: this.sig.contact(this.peer) });
+    notify.headers.append('Event', 'talk');
+    notify.headers.append('Subscription-State', 'active');
+    this.sendInDialog(notify, (response) => {
+      if (response && response.status >= 300) this.sig.log('SIP phone refused to answer when told to', { status: response.status });
+    });
+  }
+
+  /** The phone refused or failed: a ringing leg is rejected, a Dialing one (makecall) hung up. */
+  private refused(cause: ReturnType<typeof sipStatusToCause>): void {
+    if (this.originating) this.leg.hangup();
+    else this.leg.reject(cause);
   }
 
   /** Opens the RTP session, then sends the INVITE; a session that cannot be opened refuses the leg as unreachable. */
@@ -60,7 +84,7 @@ export class PhoneLeg extends CallSession {
       (error: Error) => {
         this.sig.log('no RTP port for a call to a SIP phone', { error: error.message });
         this.ended = true;
-        this.leg.reject('unreachable');
+        this.refused('unreachable');
       },
     );
   }
@@ -94,7 +118,7 @@ export class PhoneLeg extends CallSession {
       uri = parseUri(this.target.contact);
     } catch {
       this.finish();
-      return this.leg.reject('unreachable');
+      return this.refused('unreachable');
     }
     const invite: SipRequest = { type: 'request', method: 'INVITE', uri, headers, body: Buffer.from(media.offer()) };
     this.invite = invite;
@@ -103,7 +127,7 @@ export class PhoneLeg extends CallSession {
     } catch (error) {
       this.sig.log('cannot send INVITE to a SIP phone', { error: (error as Error).message });
       this.finish();
-      this.leg.reject('unreachable');
+      this.refused('unreachable');
     }
   }
 
@@ -114,7 +138,7 @@ export class PhoneLeg extends CallSession {
     this.sig.clock.clearTimeout(this.cancelTimer);
     if (this.ended) return;
     this.finish();
-    if (!this.withdrawn) this.leg.reject(sipStatusToCause(status));
+    if (!this.withdrawn) this.refused(sipStatusToCause(status));
   }
 
   private provisionalResponse(response: SipResponse): void {
@@ -122,6 +146,7 @@ export class PhoneLeg extends CallSession {
     this.provisional = true;
     if (this.withdrawn) return this.cancel();
     if (!this.dialog && this.invite) this.dialog = uacDialog(this.invite, response);
+    if (this.answerWanted) this.requestAnswer();
     if (response.status === 183 && response.body.length > 0 && !this.earlyApplied) {
       try {
         this.media?.acceptAnswer(response.body.toString('utf8'));
@@ -155,7 +180,7 @@ export class PhoneLeg extends CallSession {
     } catch (error) {
       this.sig.log('SIP phone answered with SDP that cannot be used; hanging up', { error: (error as Error).message });
       this.bye();
-      return this.leg.reject('unreachable');
+      return this.refused('unreachable');
     }
     this.leg.answer();
   }
@@ -171,7 +196,7 @@ export class PhoneLeg extends CallSession {
   private failed(reason: 'timeout' | 'transport'): void {
     if (this.ended) return;
     this.finish();
-    if (!this.withdrawn) this.leg.reject(reason === 'timeout' ? sipStatusToCause(408) : 'unreachable');
+    if (!this.withdrawn) this.refused(reason === 'timeout' ? sipStatusToCause(408) : 'unreachable');
   }
 
   /** CANCEL once; if no final response comes within 64*T1, the INVITE is given up (RFC 3261 §9.1). */

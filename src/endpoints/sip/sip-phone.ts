@@ -6,6 +6,7 @@ import { CoreError, ErrorCodes } from '../../core/errors.js';
 import type { MediaPort } from '../../core/media-port.js';
 import type { Pbx } from '../../core/pbx.js';
 import type { PbxEvent, RemovalCause } from '../../core/types.js';
+import type { SipAutoAnswer } from '../../config/types.js';
 import type { RtpSessionStats } from '../../media/rtp/session.js';
 import type { InviteServerTransaction } from '../../sip/invite-server.js';
 import type { SipRequest } from '../../sip/message.js';
@@ -29,8 +30,8 @@ export interface SipPhoneOptions {
   media: CallMediaOptions;
   /** The binding of a device, if it is a registered SIP phone now. */
   device(dn: string, deviceId: string): PhoneDevice | undefined;
-  /** Extra INVITE headers for a leg (auto-answer of a makecall); none by default. */
-  inviteHeaders?(leg: LegControl): Array<[string, string]>;
+  /** How the extension's phones are made to answer by themselves, for a makecall from one of them. */
+  autoAnswer(dn: string): SipAutoAnswer;
 }
 
 /** One RTP session of a phone leg, for /metrics and /sim. */
@@ -61,10 +62,26 @@ export class SipPhoneEndpoint implements Endpoint {
   }
 
   offered(leg: LegControl): void {
+    this.ring(leg, false);
+  }
+
+  /** A makecall from a phone with auto-answer: an INVITE it answers by itself, with the headers its setting names. */
+  originated(leg: LegControl): void {
+    this.ring(leg, true);
+  }
+
+  /** The API answers a ringing phone with direct control: the phone is told to pick up (NOTIFY Event: talk). */
+  answerRequested(leg: LegControl): void {
+    const session = this.sessionOf(leg);
+    if (session instanceof PhoneLeg) session.requestAnswer();
+  }
+
+  private ring(leg: LegControl, originating: boolean): void {
     const device = this.options.device(leg.dn, leg.deviceId);
-    if (!device) return leg.reject('not-registered');
-    const target: PhoneTarget = { extension: device.extension, contact: device.contact, source: device.source, headers: this.options.inviteHeaders?.(leg) ?? [] };
-    const session = new PhoneLeg(leg, target, this.options.sig, this.options.media);
+    if (!device) return originating ? leg.hangup() : leg.reject('not-registered');
+    const headers = originating ? autoAnswerHeaders(this.options.autoAnswer(leg.dn), this.options.sig.host) : [];
+    const target: PhoneTarget = { extension: device.extension, contact: device.contact, source: device.source, headers };
+    const session = new PhoneLeg(leg, target, this.options.sig, this.options.media, originating);
     this.sessions.set(leg.participantId, { session, leg });
     session.start();
   }
@@ -199,6 +216,13 @@ export class SipPhoneEndpoint implements Endpoint {
       view: () => undefined,
     };
   }
+}
+
+/** What asks a phone to answer by itself: Call-Info answer-after=0, or RFC 5373 Answer-Mode: Auto. */
+function autoAnswerHeaders(mode: SipAutoAnswer, host: string): Array<[string, string]> {
+  if (mode === 'call-info') return [['Call-Info', `<sip:${host}>;answer-after=0`]];
+  if (mode === 'answer-mode') return [['Answer-Mode', 'Auto'], ['Supported', 'answermode']];
+  return [];
 }
 
 /** The final status for a dial the core refused at once: unknown numbers 404, the rest by their cause. */

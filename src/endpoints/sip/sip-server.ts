@@ -1,6 +1,6 @@
 // The PBX's SIP server: transport, transactions, digest registrar over the PBX's devices, calls to and from phones, OPTIONS, per-source bans, logging and counters.
 
-import type { PbxConfig } from '../../config/types.js';
+import type { PbxConfig, SipAutoAnswer } from '../../config/types.js';
 import type { Clock } from '../../core/clock.js';
 import type { Pbx } from '../../core/pbx.js';
 import { FailureLimiter, type FailureLimiterOptions } from '../../guard/failure-limiter.js';
@@ -125,6 +125,7 @@ export class SipServer {
         return user !== undefined && sipExtensions.has(user) ? user : undefined;
       },
       log: (level, message, fields) => this.log[level](fields ?? {}, message),
+      directControl: (extension) => this.autoAnswerOf(extension) !== 'none',
     });
     const digest = new DigestServer({ realm: sip.realm, clock, algorithms: sip.algorithms });
     this.digest = digest;
@@ -159,6 +160,7 @@ export class SipServer {
       sig: this.signalling(),
       media: { pool, clock },
       device: (dn, deviceId) => this.phoneDevice(dn, deviceId),
+      autoAnswer: (dn) => this.autoAnswerOf(dn),
     });
   }
 
@@ -328,6 +330,11 @@ export class SipServer {
       this.counters.bans += 1;
       this.log.warn({ source: source.host, banSeconds: this.options.config.server.sip.banSeconds }, 'SIP source banned after repeated failed authentications');
     }
+  }
+
+  /** How the extension's phones are made to answer by themselves ('none': they are not). */
+  private autoAnswerOf(extension: string): SipAutoAnswer {
+    return this.options.config.extensions.find((e) => e.number === extension)?.sip?.autoAnswer ?? 'none';
   }
 
   /** The registered phone behind a device of `dn`, if it is one. */
