@@ -42,6 +42,43 @@ export class ScriptedUa {
     this.socket.close();
   }
 
+  /**
+   * Acts as a phone left ringing: 180 to a new INVITE, 200 with SDP to a re-INVITE, 200 to CANCEL (then 487 to its
+   * INVITE), BYE, NOTIFY and UPDATE. For suites that drive the leg through the core and need the SIP side to keep up.
+   */
+  autoRespond(rtpPort = 40900): void {
+    const pending = new Map<string, SipRequest>();
+    this.socket.on('message', () => {
+      const msg = this.received.at(-1);
+      if (!msg || msg.type !== 'request') return;
+      const callId = msg.headers.get('Call-ID') ?? '';
+      const inDialog = /;\s*tag=/i.test(msg.headers.get('To') ?? '');
+      switch (msg.method) {
+        case 'INVITE':
+          if (inDialog) this.respond(msg, 200, phoneSdp(rtpPort));
+          else {
+            pending.set(callId, msg);
+            this.respond(msg, 180);
+          }
+          return;
+        case 'CANCEL': {
+          this.respond(msg, 200);
+          const invite = pending.get(callId);
+          pending.delete(callId);
+          if (invite) this.respond(invite, 487);
+          return;
+        }
+        case 'BYE':
+        case 'NOTIFY':
+        case 'UPDATE':
+          this.respond(msg, 200);
+          return;
+        default:
+          return;
+      }
+    });
+  }
+
   /** Resolves with the first received message (from index `from`) that `match` accepts; fails after 5 s. */
   waitFor(match: (msg: SipMessage) => boolean, what: string, from = 0): Promise<SipMessage> {
     return new Promise((resolve, reject) => {
