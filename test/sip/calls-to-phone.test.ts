@@ -2,6 +2,7 @@
 // refusals with the causes table, CANCEL (and a 200 crossing it), BYE both ways, and nothing left behind.
 
 import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
 import { after, before, describe, test } from 'node:test';
 import type { SipRequest, SipResponse } from '../../src/sip/message.js';
 import { formatUri } from '../../src/sip/uri.js';
@@ -116,9 +117,68 @@ describe('calls to a SIP phone', () => {
     await settled();
   });
 
+  test('183 with SDP gives early media on the phone leg (its link carries audio) before the 200', async () => {
+    const { invite, mark } = await ring();
+    phone.respond(invite, 183, phoneSdp(40006));
+    const [leg] = core().listParticipants('102');
+    await until(() => core().participantLink(leg!.id)?.media === true, 'early media on the phone leg');
+    assert.equal(core().listParticipants('102')[0]?.status, 'Ringing');
+    phone.respond(invite, 200, phoneSdp(40006));
+    await phone.request('ACK', mark);
+    await until(() => core().listParticipants('102')[0]?.status === 'Connected', 'the phone leg to connect');
+    core().drop('102', leg!.id);
+    phone.respond(await phone.request('BYE', mark), 200);
+    await settled();
+  });
+
+  test('RFC 4733 keys from the phone reach the caller as DTMF; keys for the phone go out as RFC 4733 events', async () => {
+    const rtp = createSocket('udp4');
+    await new Promise<void>((resolve) => rtp.bind(0, '127.0.0.1', () => resolve()));
+    const packets: Buffer[] = [];
+    rtp.on('message', (data) => packets.push(data));
+    try {
+      const { invite, callerId, mark } = await ring();
+      const pbxPort = Number(/m=audio (\d+) /.exec(invite.body.toString())?.[1]);
+      phone.respond(invite, 200, phoneSdp(rtp.address().port));
+      await phone.request('ACK', mark);
+      await until(() => core().listParticipants('102')[0]?.status === 'Connected', 'the phone leg to connect');
+      const digits: string[] = [];
+      const stop = core().subscribe((e) => {
+        if (e.type === 'dtmf' && e.participantId === callerId) digits.push(e.digits);
+      });
+      // Key 5: three packets of one event (the first with the marker), the last with the end bit.
+      for (const [index, flags] of [[0, 0x0a], [1, 0x0a], [2, 0x8a]] as const) {
+        const packet = Buffer.alloc(16);
+        packet.writeUInt8(0x80, 0);
+        packet.writeUInt8((index === 0 ? 0x80 : 0) | 101, 1);
+        packet.writeUInt16BE(1000 + index, 2);
+        packet.writeUInt32BE(160_000, 4);
+        packet.writeUInt32BE(0x1234, 8);
+        packet.writeUInt8(5, 12);
+        packet.writeUInt8(flags, 13);
+        packet.writeUInt16BE(160 * (index + 1), 14);
+        rtp.send(packet, pbxPort, '127.0.0.1');
+      }
+      await until(() => digits.length > 0, 'the DTMF event of the caller');
+      stop();
+      assert.deepEqual(digits, ['5']);
+      core().sendDtmf(callerId, '7');
+      pbx.clock.advance(400);
+      await until(() => packets.some((p) => (p.readUInt8(1) & 0x7f) === 101 && p.readUInt8(12) === 7), 'an RFC 4733 packet for key 7');
+      const [leg] = core().listParticipants('102');
+      core().drop('102', leg!.id);
+      phone.respond(await phone.request('BYE', mark), 200);
+      await settled();
+    } finally {
+      rtp.close();
+    }
+  });
+
   test('a BYE or re-INVITE for no dialog is answered 481', async () => {
     const mark = phone.received.length;
-    const branch = phone.sendRaw(`BYE sip:switchboard@127.0.0.1:${pbx.sipPort} SIP/2.0`, [`From: <sip:102@127.0.0.1>;tag=${phone.tag}`, '<sip:x@127.0.0.1>;tag=nope'.replace(/^/, 'To: '), 'Call-ID: no-such-call', 'CSeq: 5 BYE']);
+    const branch = phone.sendRaw(`BYE sip:switchboard@127.0.0.1:${pbx.sipPort} SIP/2.0`, [`From: <sip:102@127.0.0.1>;tag=${phone.tag}`, 'To: <sip:x@127.0.0.1>;tag=nope', 'Call-ID: no-such-call', 'CSeq: 5 BYE']);
     assert.equal(((await phone.final(branch, mark)) as SipResponse).status, 481);
+    const reinvite = phone.sendRaw(`INVITE sip:switchboard@127.0.0.1:${pbx.sipPort} SIP/2.0`, [`From: <sip:102@127.0.0.1>;tag=${phone.tag}`, 'To: <sip:x@127.0.0.1>;tag=nope', 'Call-ID: no-such-call', 'CSeq: 6 INVITE', `Contact: <${phone.contact}>`]);
+    assert.equal(((await phone.final(reinvite, mark)) as SipResponse).status, 481);
   });
 });
