@@ -103,6 +103,16 @@ describe('calls from a SIP phone', () => {
       const wrong = await stranger.call('800', 'not-the-password', phoneSdp(40022));
       assert.equal((await stranger.final(wrong.branch)).status, 401);
       assert.equal(sip().counters.authFailures, failures + 1);
+      // No enumeration: an unknown user is challenged exactly like a known one.
+      const ghost = await ScriptedUa.open(pbx.sipPort, '999');
+      try {
+        const known = await stranger.call('800', 'wrong-again', phoneSdp(40024));
+        const unknown = await ghost.call('800', 'wrong-again', phoneSdp(40026));
+        const shape = (r: SipResponse) => `${r.status} ${r.headers.getAll('WWW-Authenticate').map((v) => v.replace(/nonce="[^"]*"/, '')).join('|')}`;
+        assert.equal(shape(await ghost.final(unknown.branch)), shape(await stranger.final(known.branch)));
+      } finally {
+        ghost.close();
+      }
     } finally {
       stranger.close();
     }

@@ -82,6 +82,22 @@ describe('hold with a SIP phone', () => {
     await hangUp(call.phoneLegId);
   });
 
+  test('an UPDATE with sendonly holds the other party and one with sendrecv resumes it', async () => {
+    const call = await connected();
+    const update = async (direction: string): Promise<SipResponse> => {
+      seq += 1;
+      const mark = phone.received.length;
+      const target = (call.invite.headers.get('Contact') ?? '').replace(/^<|>$/g, '');
+      const headers = [`From: ${call.ok.headers.get('To')}`, `To: ${call.invite.headers.get('From')}`, `Call-ID: ${call.invite.headers.get('Call-ID')}`, `Contact: <${phone.contact}>`, `CSeq: ${seq} UPDATE`, 'Content-Type: application/sdp'];
+      return phone.final(phone.sendRaw(`UPDATE ${target} SIP/2.0`, headers, phoneSdp(40100, direction)), mark);
+    };
+    assert.match((await update('sendonly')).body.toString(), /a=recvonly/);
+    assert.equal(core().participantDetail(call.callerId)?.held, true);
+    assert.match((await update('sendrecv')).body.toString(), /a=sendrecv/);
+    assert.equal(core().participantDetail(call.callerId)?.held, false);
+    await hangUp(call.phoneLegId);
+  });
+
   test('transferto holds the phone with a real re-INVITE (a=sendonly), and its failure takes it back (a=sendrecv)', async () => {
     const call = await connected();
     const mark = phone.received.length;

@@ -182,3 +182,39 @@ describe('calls to a SIP phone', () => {
     assert.equal(((await phone.final(reinvite, mark)) as SipResponse).status, 481);
   });
 });
+
+describe('two SIP phones on one extension', () => {
+  test('both ring, each its own participant; answering one CANCELs the other', async () => {
+    const pbx = await startSipPbx();
+    const desk = await ScriptedUa.open(pbx.sipPort, '102');
+    const soft = await ScriptedUa.open(pbx.sipPort, '102');
+    try {
+      await desk.register(SIP_TEST_PASSWORD);
+      await soft.register(SIP_TEST_PASSWORD);
+      const core = pbx.server.pbx;
+      core.placeInboundCall({ from: '+15557777', to: '102' });
+      const [deskInvite, softInvite] = await Promise.all([desk.request('INVITE'), soft.request('INVITE')]);
+      assert.notEqual(deskInvite.headers.get('Call-ID'), softInvite.headers.get('Call-ID'), 'one INVITE per phone');
+      assert.deepEqual(core.listParticipants('102').map((p) => p.deviceId).sort(), [desk.contact, soft.contact].sort());
+      desk.respond(deskInvite, 180);
+      soft.respond(softInvite, 180);
+      await until(() => desk.received.length > 0 && soft.received.length > 0, 'both to ring');
+      desk.respond(deskInvite, 200, phoneSdp(40400));
+      await desk.request('ACK');
+      const cancel = await soft.request('CANCEL');
+      soft.respond(cancel, 200);
+      soft.respond(softInvite, 487);
+      await soft.request('ACK');
+      await until(() => core.listParticipants('102').length === 1 && core.listParticipants('102')[0]?.status === 'Connected', 'the desk phone alone, connected');
+      assert.equal(core.listParticipants('102')[0]?.deviceId, desk.contact);
+      core.endAllCalls();
+      desk.respond(await desk.request('BYE'), 200);
+      const sip = pbx.server.sip!.server;
+      await until(() => sip.liveDialogs === 0 && sip.phones.liveCalls === 0 && sip.rtpPortsInUse === 0, 'nothing left');
+    } finally {
+      desk.close();
+      soft.close();
+      await pbx.close();
+    }
+  });
+});
