@@ -121,9 +121,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     async close() {
       if (closed) return;
       closed = true;
-      await sipServer?.stop();
       // In slices: the Remove frames of thousands of calls go out, and the event loop keeps turning, while they end.
       await sim.pbx.endAllCallsInSlices(END_CALLS_SLICE_CALLS, () => new Promise<void>((resolve) => setImmediate(resolve)));
+      // After the calls: their phones are sent BYE or CANCEL while SIP still runs.
+      await sipServer?.stop();
       await app.close();
       await listener.close();
     },

@@ -218,3 +218,24 @@ describe('two SIP phones on one extension', () => {
     }
   });
 });
+
+describe('stopping the server', () => {
+  test('a phone in a call is sent BYE when the server stops', async () => {
+    const pbx = await startSipPbx();
+    const phone = await ScriptedUa.open(pbx.sipPort, '102');
+    try {
+      await phone.register(SIP_TEST_PASSWORD);
+      pbx.server.pbx.placeInboundCall({ from: '+15557777', to: '102' });
+      const invite = await phone.request('INVITE');
+      phone.respond(invite, 200, phoneSdp(40500));
+      await phone.request('ACK');
+      await until(() => pbx.server.pbx.listParticipants('102')[0]?.status === 'Connected', 'the phone leg to connect');
+      await pbx.close();
+      const bye = await phone.request('BYE');
+      assert.equal(bye.headers.get('Call-ID'), invite.headers.get('Call-ID'));
+    } finally {
+      phone.close();
+      await pbx.close();
+    }
+  });
+});

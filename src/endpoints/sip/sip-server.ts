@@ -189,6 +189,9 @@ export class SipServer {
   async stop(): Promise<void> {
     this.store.stop();
     this.phones.stop();
+    // The BYEs and CANCELs of calls just ended are still on their way to the socket (a UDP send resolves its
+    // address asynchronously): let them go out before it closes.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     await this.transport?.stop();
   }
 
