@@ -81,7 +81,9 @@ export function checkSip(config: PbxConfig, report: (path: string, message: stri
   const { port, transports, tls } = config.server.sip;
   // TLS runs over TCP: on the TCP port it could not bind.
   if (tls.enabled && tls.port !== 0 && tls.port === port && transports.includes('tcp')) report('server.sip.tls.port', `must differ from server.sip.port (${port}), which TCP uses`);
-  const { portMin, portMax } = config.server.sip.rtp;
+  const { address, portMin, portMax } = config.server.sip.rtp;
+  // The address is written in SDP for phones to send to: a wildcard there would read as hold (RFC 3264 §8.4) or nowhere.
+  if (address === '0.0.0.0' || address === '::') report('server.sip.rtp.address', `must be an address phones can send RTP to (it is written in SDP), not the wildcard ${address}`);
   // A session takes an even port for RTP and the next one for RTCP: the range must hold one such pair.
   const firstEven = portMin % 2 === 0 ? portMin : portMin + 1;
   if (firstEven + 1 > portMax) report('server.sip.rtp.portMax', `must leave room for an even RTP port and the RTCP port after it from portMin (${portMin}); got ${portMax}`);

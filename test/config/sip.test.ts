@@ -67,7 +67,8 @@ describe('extensions[].sip', () => {
 describe('server.sip.rtp and extensions[].sip.autoAnswer', () => {
   test('RTP defaults to loopback and 10000-20000; a range is checked and must hold an even/odd pair', () => {
     assert.deepEqual(parseConfig('{}\n', 'pbx.yaml', '/base').server.sip.rtp, { address: '127.0.0.1', portMin: 10000, portMax: 20000 });
-    assert.deepEqual(parseConfig('server:\n  sip: { rtp: { address: 0.0.0.0, portMin: 30000, portMax: 30099 } }\n', 'pbx.yaml', '/base').server.sip.rtp, { address: '0.0.0.0', portMin: 30000, portMax: 30099 });
+    assert.deepEqual(parseConfig('server:\n  sip: { rtp: { address: 10.0.0.5, portMin: 30000, portMax: 30099 } }\n', 'pbx.yaml', '/base').server.sip.rtp, { address: '10.0.0.5', portMin: 30000, portMax: 30099 });
+    assert.deepEqual(problems('server:\n  sip: { rtp: { address: 0.0.0.0 } }\n'), ['server.sip.rtp.address: must be an address phones can send RTP to (it is written in SDP), not the wildcard 0.0.0.0']);
     assert.deepEqual(problems('server:\n  sip: { rtp: { portMin: 80, portMax: 70000, port: 1 } }\n'), [
       'server.sip.rtp.portMin: must be an integer from 1024 to 65535, got 80',
       'server.sip.rtp.portMax: must be an integer from 1024 to 65535, got 70000',

@@ -2,7 +2,7 @@
 
 import { causeToSipStatus, codeToCause } from '../../core/causes.js';
 import type { Endpoint, LegControl, OfferInfo, RejectCause } from '../../core/endpoint.js';
-import { CoreError, ErrorCodes } from '../../core/errors.js';
+import { CoreError, ErrorCodes, type ErrorCode } from '../../core/errors.js';
 import type { MediaPort } from '../../core/media-port.js';
 import type { Pbx } from '../../core/pbx.js';
 import type { PbxEvent, RemovalCause } from '../../core/types.js';
@@ -226,10 +226,10 @@ function autoAnswerHeaders(mode: SipAutoAnswer, host: string): Array<[string, st
 }
 
 /** The final status for a dial the core refused at once: unknown numbers 404, the rest by their cause. */
-function dialRefusalStatus(code: string): number {
+function dialRefusalStatus(code: ErrorCode): number {
   if (code === ErrorCodes.INVALID_DESTINATION || code === ErrorCodes.DN_NOT_FOUND) return 404;
   if (code === ErrorCodes.DEVICE_NOT_REGISTERED || code === ErrorCodes.DEVICE_NOT_FOUND) return 403;
   if (code === ErrorCodes.NOT_SUPPORTED || code === ErrorCodes.INVALID_ARGUMENT) return 403;
-  const cause = codeToCause(code as never);
+  const cause = codeToCause(code);
   return cause === 'peer-left' ? 503 : causeToSipStatus(cause);
 }
