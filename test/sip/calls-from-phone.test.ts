@@ -119,3 +119,36 @@ describe('calls from a SIP phone', () => {
     await settled();
   });
 });
+
+describe('a hold that comes before the ACK', () => {
+  test('the hold re-INVITE waits for the ACK of our 200 (no second INVITE while one is in progress)', async () => {
+    const pbx = await startSipPbx();
+    const phone = await ScriptedUa.open(pbx.sipPort, '102');
+    try {
+      await phone.register(SIP_TEST_PASSWORD);
+      const core = pbx.server.pbx;
+      core.setAutoAnswer('800', false);
+      const { callId, branch } = await phone.call('800', SIP_TEST_PASSWORD, phoneSdp(40600));
+      await until(() => core.listParticipants('800').length === 1, 'the route point to ring');
+      const routePoint = core.listParticipants('800')[0]!;
+      // Answered and at once transferred: the phone's leg is held before its ACK can have come.
+      core.answer('800', routePoint.id);
+      core.transferTo('800', routePoint.id, { destination: '103' });
+      const ok = await phone.final(branch);
+      assert.equal(ok.status, 200);
+      const before = phone.received.length;
+      await until(() => phone.received.slice(before).some((m) => m.type === 'response' && m.status === 200), 'our 200 sent again while no ACK came');
+      assert.equal(phone.received.slice(before).filter((m) => m.type === 'request' && m.method === 'INVITE').length, 0, 'no re-INVITE before the ACK');
+      const target = (ok.headers.get('Contact') ?? '').replace(/^<|>$/g, '');
+      phone.sendRaw(`ACK ${target} SIP/2.0`, [`From: <sip:102@127.0.0.1>;tag=${phone.tag}`, `To: ${ok.headers.get('To')}`, `Call-ID: ${callId}`, 'CSeq: 2 ACK']);
+      const reinvite = await phone.request('INVITE', before);
+      assert.match(reinvite.body.toString(), /a=sendonly/);
+      phone.respond(reinvite, 200, phoneSdp(40600, 'recvonly'));
+      core.endAllCalls();
+      phone.respond(await phone.request('BYE', before), 200);
+    } finally {
+      phone.close();
+      await pbx.close();
+    }
+  });
+});

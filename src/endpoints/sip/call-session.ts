@@ -59,6 +59,8 @@ export abstract class CallSession implements DialogUser {
   private answerRetransmission: TwoXxRetransmission | undefined;
   /** Our 2xx to an offer-less re-INVITE carried an offer: its ACK brings the answer. */
   private answerInAck = false;
+  /** A re-INVITE waits for the ACK of our 2xx: no new INVITE while one is in progress (RFC 3261 §14.1). */
+  private reinviteAfterAck = false;
 
   constructor(
     protected leg: LegControl,
@@ -136,6 +138,10 @@ export abstract class CallSession implements DialogUser {
   protected onAck(ack: SipRequest): void {
     this.answerRetransmission?.stop();
     this.answerRetransmission = undefined;
+    if (this.reinviteAfterAck) {
+      this.reinviteAfterAck = false;
+      this.reinvite();
+    }
     if (this.answerInAck && ack.body.length > 0) {
       this.answerInAck = false;
       try {
@@ -199,6 +205,10 @@ export abstract class CallSession implements DialogUser {
     const dialog = this.dialog;
     const media = this.media;
     if (!dialog || dialog.state !== 'confirmed' || this.ended || !media) return;
+    if (this.answerRetransmission) {
+      this.reinviteAfterAck = true;
+      return;
+    }
     if (this.reinvitePending) {
       this.reinviteAgain = true;
       return;
