@@ -98,6 +98,22 @@ describe('hold with a SIP phone', () => {
     await hangUp(call.phoneLegId);
   });
 
+  test('an offer-less re-INVITE gets our offer (PCMU, PCMA, telephone-event) in the 200; with the answer in the ACK the call goes on', async () => {
+    const call = await connected();
+    seq += 1;
+    const mark = phone.received.length;
+    const dialog = [`From: ${call.ok.headers.get('To')}`, `To: ${call.invite.headers.get('From')}`, `Call-ID: ${call.invite.headers.get('Call-ID')}`];
+    const target = (call.invite.headers.get('Contact') ?? '').replace(/^<|>$/g, '');
+    const branch = phone.sendRaw(`INVITE ${target} SIP/2.0`, [...dialog, `Contact: <${phone.contact}>`, `CSeq: ${seq} INVITE`]);
+    const offer = await phone.final(branch, mark);
+    assert.equal(offer.status, 200);
+    assert.match(offer.body.toString(), /m=audio \d+ RTP\/AVP 0 8 101/);
+    assert.match(offer.body.toString(), /a=sendrecv/);
+    phone.sendRaw(`ACK ${target} SIP/2.0`, [...dialog, `CSeq: ${seq} ACK`, 'Content-Type: application/sdp'], phoneSdp(40100, 'recvonly'));
+    assert.equal(core().listParticipants('102')[0]?.status, 'Connected');
+    await hangUp(call.phoneLegId);
+  });
+
   test('transferto holds the phone with a real re-INVITE (a=sendonly), and its failure takes it back (a=sendrecv)', async () => {
     const call = await connected();
     const mark = phone.received.length;
