@@ -13,7 +13,6 @@ import { createSimulatedPbx, type SimulatedPbx } from './endpoints/directory.js'
 import { MediaEngine } from './media/engine.js';
 import { simPlane } from './sim/plane.js';
 import { SipServer } from './endpoints/sip/sip-server.js';
-import { SipDeviceEndpoint } from './endpoints/sip/sip-device.js';
 import { TrunkRegistrations } from './endpoints/sip/trunk-registrations.js';
 
 export interface ServerOptions {
@@ -128,9 +127,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if (closed) return;
       closed = true;
       await trunks?.stop();
-      await sipServer?.stop();
       // In slices: the Remove frames of thousands of calls go out, and the event loop keeps turning, while they end.
       await sim.pbx.endAllCallsInSlices(END_CALLS_SLICE_CALLS, () => new Promise<void>((resolve) => setImmediate(resolve)));
+      // After the calls: their phones are sent BYE or CANCEL while SIP still runs.
+      await sipServer?.stop();
       await app.close();
       await listener.close();
     },
@@ -152,7 +152,7 @@ async function startSip(server: SipServer, config: PbxConfig, options: ServerOpt
   };
 }
 
-/** The SIP server over the simulated PBX: SIP-registered phones get an endpoint that refuses calls (not carried yet). */
+/** The SIP server over the simulated PBX: SIP-registered phones are devices whose endpoint is the SIP phone endpoint. */
 function createSipServer(sim: SimulatedPbx, config: PbxConfig, clock: Clock, options: ServerOptions): SipServer {
   const server = new SipServer({
     pbx: sim.pbx,
@@ -163,8 +163,7 @@ function createSipServer(sim: SimulatedPbx, config: PbxConfig, clock: Clock, opt
     ...(options.sip?.host === undefined ? {} : { host: options.sip.host }),
     ...(options.sip?.port === undefined ? {} : { port: options.sip.port }),
   });
-  const refuse = new SipDeviceEndpoint((offer) => server.logRefusedOffer(offer.dn, offer.deviceId));
-  sim.endpoints.setDeviceOverride((dn, deviceId) => (server.isSipDevice(dn, deviceId) ? refuse : undefined));
+  sim.endpoints.setDeviceOverride((dn, deviceId) => (server.isSipDevice(dn, deviceId) ? server.phones : undefined));
   return server;
 }
 

@@ -1,7 +1,7 @@
 // The configuration file as a user writes it (optional keys, shorthands, numbers for DNs): the schema the loader validates.
 import { Type, type Static, type TSchema } from 'typebox';
 import { CONFIG_LIMITS } from '../limits.js';
-import { SIP_ALGORITHMS, SIP_TRANSPORTS } from './sip.js';
+import { SIP_ALGORITHMS, SIP_AUTO_ANSWER, SIP_TRANSPORTS } from './sip.js';
 import { TRUNK_CALLER_ID_HEADERS, TRUNK_DID_SOURCES, TRUNK_EXPIRES_RANGE_SECONDS, TRUNK_NUMBER_STYLES, TRUNK_TRANSPORTS } from './trunk-sip.js';
 
 
@@ -91,6 +91,7 @@ const SystemDeviceSchema = strict({
 const ExtensionSipSchema = strict({
   authId: Type.Optional(Type.Union([Identifier, Type.Integer({ minimum: 0 })], { expected: `a non-empty string (at most ${CONFIG_LIMITS.maxTextChars} characters)` })),
   password: secret(8),
+  autoAnswer: Type.Optional(Type.Enum([...SIP_AUTO_ANSWER])),
 });
 
 const ExtensionSchema = strict({
@@ -213,6 +214,7 @@ const ServerSchema = strict({
       algorithms: Type.Optional(Type.Array(Type.Enum([...SIP_ALGORITHMS]), { minItems: 1, maxItems: 2, expected: 'a list of MD5 and/or SHA-256' })),
       banSeconds: Type.Optional(integer(1, 86_400, ' (seconds)')),
       tls: Type.Optional(strict({ enabled: Type.Optional(Type.Boolean()), port: Type.Optional(integer(0, 65_535)) })),
+      rtp: Type.Optional(strict({ address: Type.Optional(Identifier), portMin: Type.Optional(integer(1024, 65_535)), portMax: Type.Optional(integer(1024, 65_535)) })),
     }),
   ),
   tls: Type.Optional(

@@ -1,9 +1,11 @@
 // The SIP parts of the configuration: server.sip (listener, digest, bans) and extensions[].sip (credentials), with their defaults and cross-checks.
 
-import type { ExtensionSipConfig, PbxConfig, SipAlgorithm, SipConfig, SipTlsConfig, SipTransportName } from './types.js';
+import { DEFAULT_RTP_MAX_PORT, DEFAULT_RTP_MIN_PORT } from '../limits.js';
+import type { ExtensionSipConfig, PbxConfig, SipAlgorithm, SipAutoAnswer, SipConfig, SipRtpConfig, SipTlsConfig, SipTransportName } from './types.js';
 
 export const SIP_TRANSPORTS = ['udp', 'tcp'] as const;
 export const SIP_ALGORITHMS = ['MD5', 'SHA-256'] as const;
+export const SIP_AUTO_ANSWER = ['none', 'call-info', 'answer-mode'] as const;
 
 export const SIP_DEFAULTS = {
   enabled: true,
@@ -17,6 +19,8 @@ export const SIP_DEFAULTS = {
   banSeconds: 600,
   // Off unless asked for: it needs certificate material, and phones must be told to trust it.
   tls: { enabled: false, port: 5061 },
+  // Loopback like the signalling; a phone on the network needs an address it can reach (docs/sip.md).
+  rtp: { address: '127.0.0.1', portMin: DEFAULT_RTP_MIN_PORT, portMax: DEFAULT_RTP_MAX_PORT },
 } as const;
 
 type Fields = Record<string, unknown>;
@@ -39,6 +43,17 @@ export function buildSipServer(value: unknown): SipConfig {
     algorithms: algorithms.length > 0 ? [...new Set(algorithms)] : [...d.algorithms],
     banSeconds: typeof sip['banSeconds'] === 'number' ? sip['banSeconds'] : d.banSeconds,
     tls: buildSipTls(sip['tls']),
+    rtp: buildSipRtp(sip['rtp']),
+  };
+}
+
+function buildSipRtp(value: unknown): SipRtpConfig {
+  const rtp = isMapping(value) ? value : {};
+  const d = SIP_DEFAULTS.rtp;
+  return {
+    address: typeof rtp['address'] === 'string' ? rtp['address'] : d.address,
+    portMin: typeof rtp['portMin'] === 'number' ? rtp['portMin'] : d.portMin,
+    portMax: typeof rtp['portMax'] === 'number' ? rtp['portMax'] : d.portMax,
   };
 }
 
@@ -57,6 +72,7 @@ export function buildExtensionSip(value: unknown, number: string): ExtensionSipC
   return {
     authId: typeof authId === 'string' ? authId : typeof authId === 'number' ? String(authId) : number,
     password: typeof value['password'] === 'string' ? value['password'] : '',
+    autoAnswer: SIP_AUTO_ANSWER.includes(value['autoAnswer'] as SipAutoAnswer) ? (value['autoAnswer'] as SipAutoAnswer) : 'none',
   };
 }
 
@@ -65,6 +81,12 @@ export function checkSip(config: PbxConfig, report: (path: string, message: stri
   const { port, transports, tls } = config.server.sip;
   // TLS runs over TCP: on the TCP port it could not bind.
   if (tls.enabled && tls.port !== 0 && tls.port === port && transports.includes('tcp')) report('server.sip.tls.port', `must differ from server.sip.port (${port}), which TCP uses`);
+  const { address, portMin, portMax } = config.server.sip.rtp;
+  // The address is written in SDP for phones to send to: a wildcard there would read as hold (RFC 3264 §8.4) or nowhere.
+  if (address === '0.0.0.0' || address === '::') report('server.sip.rtp.address', `must be an address phones can send RTP to (it is written in SDP), not the wildcard ${address}`);
+  // A session takes an even port for RTP and the next one for RTCP: the range must hold one such pair.
+  const firstEven = portMin % 2 === 0 ? portMin : portMin + 1;
+  if (firstEven + 1 > portMax) report('server.sip.rtp.portMax', `must leave room for an even RTP port and the RTCP port after it from portMin (${portMin}); got ${portMax}`);
   const authIds = new Map<string, string>();
   config.extensions.forEach((extension, i) => {
     if (!extension.sip) return;

@@ -40,6 +40,21 @@ export interface ExtensionSipConfig {
   /** The digest username a phone presents; defaults to the extension number. */
   authId: string;
   password: string;
+  /** How a makecall from this extension's SIP phones makes them go off-hook by themselves; 'none': they ring first. */
+  autoAnswer: SipAutoAnswer;
+}
+
+/**
+ * The auto-answer a SIP phone understands: 'call-info' sends `Call-Info: <uri>;answer-after=0` (Polycom, Yealink,
+ * Snom, baresip), 'answer-mode' sends RFC 5373 `Answer-Mode: Auto`. Any but 'none' gives the phone direct control.
+ */
+export type SipAutoAnswer = 'none' | 'call-info' | 'answer-mode';
+
+/** Where RTP media of SIP calls is sent from: one address and an even/odd port range. */
+export interface SipRtpConfig {
+  address: string;
+  portMin: number;
+  portMax: number;
 }
 
 export type SipTransportName = 'udp' | 'tcp';
@@ -60,6 +75,7 @@ export interface SipConfig {
   banSeconds: number;
   /** SIP over TLS on its own port, with the API's certificate material (server.tls.cert/key or the self-signed one). */
   tls: SipTlsConfig;
+  rtp: SipRtpConfig;
 }
 
 export interface SipTlsConfig {

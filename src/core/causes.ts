@@ -1,4 +1,4 @@
-// The one table of removal causes: which error code each reports, how it reads in a message, and (later) its SIP status.
+// The one table of removal causes: which error code each reports, how it reads in a message, and its SIP statuses both ways.
 
 import type { RejectCause } from './endpoint.js';
 import { ErrorCodes, type ErrorCode } from './errors.js';
@@ -13,8 +13,10 @@ export interface CauseRow {
   readonly ended: string;
   /** Completes "DN 100 …" when every device refuses an offer at once for this cause; null if no endpoint refuses so. */
   readonly refused: string | null;
-  /** Final SIP response status for this cause; null until the SIP gateway decides it. */
-  readonly sipStatus: number | null;
+  /** The final SIP response the PBX answers a phone's pending INVITE with when its leg ends for this cause. */
+  readonly sipStatus: number;
+  /** Final SIP statuses from a phone that refuse a call with this cause (statuses no row lists read as 'unreachable'). */
+  readonly fromSip: readonly number[];
 }
 
 /**
@@ -22,20 +24,20 @@ export interface CauseRow {
  * (so DestinationNotRegistered reads back as 'not-registered', not 'unregistered').
  */
 export const CAUSES: readonly CauseRow[] = [
-  { cause: 'busy', code: ErrorCodes.DESTINATION_BUSY, ended: 'is busy', refused: 'is busy', sipStatus: null },
-  { cause: 'rejected', code: ErrorCodes.DESTINATION_REJECTED, ended: 'rejected the call', refused: 'rejected the call', sipStatus: null },
-  { cause: 'unreachable', code: ErrorCodes.DESTINATION_UNREACHABLE, ended: 'is unreachable', refused: 'is unreachable', sipStatus: null },
-  { cause: 'not-registered', code: ErrorCodes.DESTINATION_NOT_REGISTERED, ended: 'is not registered', refused: 'has no registered device', sipStatus: null },
-  { cause: 'unregistered', code: ErrorCodes.DESTINATION_NOT_REGISTERED, ended: 'is not registered', refused: null, sipStatus: null },
-  { cause: 'no-answer', code: ErrorCodes.NO_ANSWER, ended: 'did not answer', refused: null, sipStatus: null },
-  { cause: 'peer-left', code: ErrorCodes.PARTICIPANT_LEFT, ended: 'left (peer-left)', refused: null, sipStatus: null },
-  { cause: 'dropped', code: ErrorCodes.PARTICIPANT_LEFT, ended: 'left (dropped)', refused: null, sipStatus: null },
-  { cause: 'hangup', code: ErrorCodes.PARTICIPANT_LEFT, ended: 'left (hangup)', refused: null, sipStatus: null },
-  { cause: 'replaced', code: ErrorCodes.PARTICIPANT_LEFT, ended: 'left (replaced)', refused: null, sipStatus: null },
-  { cause: 'answered-elsewhere', code: ErrorCodes.PARTICIPANT_LEFT, ended: 'left (answered-elsewhere)', refused: null, sipStatus: null },
-  { cause: 'diverted', code: ErrorCodes.PARTICIPANT_LEFT, ended: 'left (diverted)', refused: null, sipStatus: null },
-  { cause: 'cancelled', code: ErrorCodes.PARTICIPANT_LEFT, ended: 'left (cancelled)', refused: null, sipStatus: null },
-  { cause: 'reset', code: ErrorCodes.PARTICIPANT_LEFT, ended: 'left (reset)', refused: null, sipStatus: null },
+  { cause: 'busy', code: ErrorCodes.DESTINATION_BUSY, ended: 'is busy', refused: 'is busy', sipStatus: 486, fromSip: [486, 600] },
+  { cause: 'rejected', code: ErrorCodes.DESTINATION_REJECTED, ended: 'rejected the call', refused: 'rejected the call', sipStatus: 603, fromSip: [603, 607] },
+  { cause: 'unreachable', code: ErrorCodes.DESTINATION_UNREACHABLE, ended: 'is unreachable', refused: 'is unreachable', sipStatus: 480, fromSip: [] },
+  { cause: 'not-registered', code: ErrorCodes.DESTINATION_NOT_REGISTERED, ended: 'is not registered', refused: 'has no registered device', sipStatus: 480, fromSip: [] },
+  { cause: 'unregistered', code: ErrorCodes.DESTINATION_NOT_REGISTERED, ended: 'is not registered', refused: null, sipStatus: 480, fromSip: [] },
+  { cause: 'no-answer', code: ErrorCodes.NO_ANSWER, ended: 'did not answer', refused: null, sipStatus: 480, fromSip: [] },
+  { cause: 'peer-left', code: ErrorCodes.PARTICIPANT_LEFT, ended: 'left (peer-left)', refused: null, sipStatus: 487, fromSip: [] },
+  { cause: 'dropped', code: ErrorCodes.PARTICIPANT_LEFT, ended: 'left (dropped)', refused: null, sipStatus: 487, fromSip: [] },
+  { cause: 'hangup', code: ErrorCodes.PARTICIPANT_LEFT, ended: 'left (hangup)', refused: null, sipStatus: 487, fromSip: [] },
+  { cause: 'replaced', code: ErrorCodes.PARTICIPANT_LEFT, ended: 'left (replaced)', refused: null, sipStatus: 487, fromSip: [] },
+  { cause: 'answered-elsewhere', code: ErrorCodes.PARTICIPANT_LEFT, ended: 'left (answered-elsewhere)', refused: null, sipStatus: 487, fromSip: [] },
+  { cause: 'diverted', code: ErrorCodes.PARTICIPANT_LEFT, ended: 'left (diverted)', refused: null, sipStatus: 487, fromSip: [] },
+  { cause: 'cancelled', code: ErrorCodes.PARTICIPANT_LEFT, ended: 'left (cancelled)', refused: null, sipStatus: 487, fromSip: [] },
+  { cause: 'reset', code: ErrorCodes.PARTICIPANT_LEFT, ended: 'left (reset)', refused: null, sipStatus: 503, fromSip: [] },
 ];
 
 const BY_CAUSE = new Map<RemovalCause, CauseRow>(CAUSES.map((row) => [row.cause, row]));
@@ -63,6 +65,22 @@ export function codeToCause(code: ErrorCode): RemovalCause {
 /** Completes "the destination …" for a destination that left for `cause`. */
 export function describeCause(cause: RemovalCause): string {
   return row(cause).ended;
+}
+
+/** The final status answering a phone's INVITE whose leg ended for `cause`. */
+export function causeToSipStatus(cause: RemovalCause): number {
+  return row(cause).sipStatus;
+}
+
+const REFUSAL_STATUSES = new Map<number, RejectCause>();
+for (const r of CAUSES) for (const status of r.fromSip) REFUSAL_STATUSES.set(status, r.cause as RejectCause);
+
+/**
+ * Why a phone's final 3xx-6xx refuses a call: 486/600 busy, 603/607 rejected, any other status (404, 480, 484,
+ * 408 and the rest) unreachable, since a refused call cannot say more than that through the Call Control API.
+ */
+export function sipStatusToCause(status: number): RejectCause {
+  return REFUSAL_STATUSES.get(status) ?? 'unreachable';
 }
 
 /** Orders refusals so that a DN whose devices refuse differently reports the most telling one. */

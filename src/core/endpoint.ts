@@ -68,6 +68,18 @@ export interface Endpoint {
   admit(offer: OfferInfo): RejectCause | null;
   /** The leg is ringing here. */
   offered?(leg: LegControl): void;
+  /**
+   * A makecall from this device, which has direct control: the device is to go off-hook by itself while the
+   * destination is offered (the leg is Dialing). Absent: it does so with nothing to do (simulated phones); a SIP
+   * phone is sent an INVITE it answers on its own. If the device cannot, the endpoint hangs the leg up.
+   */
+  originated?(leg: LegControl): void;
+  /**
+   * The API asked a Ringing leg of a device with direct control to answer. Absent: the core answers it at once.
+   * Present: the endpoint asks its device (a SIP phone: NOTIFY Event: talk) and answers through the leg's control
+   * once the device has picked up; the API's answer succeeds with the leg still Ringing meanwhile.
+   */
+  answerRequested?(leg: LegControl): void;
   /** The leg is now Connected with a party. */
   connected?(leg: LegControl): void;
   /** The leg was put on hold (`true`: it hears hold music and is not heard) or taken off hold (`false`). */

@@ -93,6 +93,7 @@ export class Pbx extends PbxRegistrations {
         origin.attachedData = attachedData;
         this.topology.emitUpsert(origin);
         const view = participantView(origin);
+        this.runner.defer(origin, (endpoint, control) => endpoint.originated?.(control));
         this.attempts.dialOut(origin, target, ringMs, 'later');
         return done(view);
       }
@@ -125,6 +126,11 @@ export class Pbx extends PbxRegistrations {
       assertActionAllowed('answer', leg.status, id);
       if (!leg.directControl && leg.dn.kind !== 'routepoint') {
         throw new CoreError(ErrorCodes.NOT_SUPPORTED, `participant ${id} is on a device without direct control: only the phone's user can answer it`);
+      }
+      if (leg.endpoint.answerRequested && leg.dn.kind !== 'routepoint') {
+        // The device answers when told to, seconds later; the leg connects through its endpoint's control.
+        this.runner.defer(leg, (endpoint, control) => endpoint.answerRequested?.(control));
+        return done(participantView(leg));
       }
       this.attempts.answer(leg);
       return done(leg.removed ? leg.lastView : participantView(leg));

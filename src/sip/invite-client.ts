@@ -46,6 +46,14 @@ export class InviteClientTransaction {
     this.input({ kind: 'response', response });
   }
 
+  /**
+   * Gives up on a pending INVITE (RFC 3261 §9.1: no final response came within 64*T1 of its CANCEL): the
+   * transaction ends without telling the TU, which decided this itself.
+   */
+  abandon(): void {
+    this.terminate();
+  }
+
   private input(input: Input): void {
     switch (this.state) {
       case 'calling':

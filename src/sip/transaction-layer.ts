@@ -79,7 +79,8 @@ export class TransactionLayer {
     const key = serverKey(request);
     const existing = this.servers.get(key);
     if (request.method === 'ACK') {
-      if (existing instanceof InviteServerTransaction) existing.receive(request);
+      // The ACK of a 2xx belongs to the dialog (RFC 6026 §7.1: the Accepted transaction passes it up), so the TU gets it.
+      if (existing instanceof InviteServerTransaction && existing.state !== 'accepted') existing.receive(request);
       else this.options.user.request(request, undefined, source);
       return;
     }

@@ -22,7 +22,7 @@ const EXPECTED_DEMO: PbxConfig = {
     logLevel: 'info',
     sim: { enabled: true, adminKey: null },
     tls: { enabled: true, cert: null, key: null, names: [] },
-    sip: { enabled: true, host: '127.0.0.1', port: 5060, transports: ['udp', 'tcp'], realm: 'switchboard', algorithms: ['MD5', 'SHA-256'], banSeconds: 600, tls: { enabled: false, port: 5061 } },
+    sip: { enabled: true, host: '127.0.0.1', port: 5060, transports: ['udp', 'tcp'], realm: 'switchboard', algorithms: ['MD5', 'SHA-256'], banSeconds: 600, tls: { enabled: false, port: 5061 }, rtp: { address: '127.0.0.1', portMin: 10000, portMax: 20000 } },
   },
   extensions: [
     {
@@ -110,7 +110,7 @@ describe('demoConfig', () => {
     const config = demoConfig({ demoSecret: SECRET, sipPassword: 'demo-sip-password' });
     assert.deepEqual(
       config.extensions.map((extension) => [extension.number, extension.sip]),
-      ['100', '101', '102', '103'].map((number) => [number, { authId: number, password: 'demo-sip-password' }]),
+      ['100', '101', '102', '103'].map((number) => [number, { authId: number, password: 'demo-sip-password', autoAnswer: 'none' }]),
     );
     assert.ok(demoConfig({ demoSecret: SECRET }).extensions.every((extension) => extension.sip === null));
   });

@@ -119,7 +119,7 @@ describe('defaults', () => {
         logLevel: 'info',
         sim: { enabled: true, adminKey: null },
         tls: { enabled: true, cert: null, key: null, names: [] },
-        sip: { enabled: true, host: '127.0.0.1', port: 5060, transports: ['udp', 'tcp'], realm: 'switchboard', algorithms: ['MD5', 'SHA-256'], banSeconds: 600, tls: { enabled: false, port: 5061 } },
+        sip: { enabled: true, host: '127.0.0.1', port: 5060, transports: ['udp', 'tcp'], realm: 'switchboard', algorithms: ['MD5', 'SHA-256'], banSeconds: 600, tls: { enabled: false, port: 5061 }, rtp: { address: '127.0.0.1', portMin: 10000, portMax: 20000 } },
       },
       extensions: [],
       routePoints: [],

@@ -21,7 +21,7 @@ describe('server.sip', () => {
       'pbx.yaml',
       '/base',
     );
-    assert.deepEqual(config.server.sip, { enabled: false, host: '0.0.0.0', port: 0, transports: ['tcp'], realm: 'office', algorithms: ['SHA-256'], banSeconds: 60, tls: { enabled: true, port: 5071 } });
+    assert.deepEqual(config.server.sip, { enabled: false, host: '0.0.0.0', port: 0, transports: ['tcp'], realm: 'office', algorithms: ['SHA-256'], banSeconds: 60, tls: { enabled: true, port: 5071 }, rtp: { address: '127.0.0.1', portMin: 10000, portMax: 20000 } });
   });
 
   test('bad values are reported at their key', () => {
@@ -50,7 +50,7 @@ describe('extensions[].sip', () => {
     const config = parseConfig('extensions:\n  - { number: 100, sip: { password: secret-100 } }\n  - { number: 101, sip: { authId: bob, password: secret-101 } }\n  - { number: 102 }\n', 'pbx.yaml', '/base');
     assert.deepEqual(
       config.extensions.map((e) => e.sip),
-      [{ authId: '100', password: 'secret-100' }, { authId: 'bob', password: 'secret-101' }, null],
+      [{ authId: '100', password: 'secret-100', autoAnswer: 'none' }, { authId: 'bob', password: 'secret-101', autoAnswer: 'none' }, null],
     );
   });
 
@@ -61,5 +61,27 @@ describe('extensions[].sip', () => {
     // Extension 100's auth id is its number, so another extension cannot take "100".
     assert.ok(found.includes('extensions[2].sip.authId: duplicate SIP auth id 100 (also at extensions[0].sip.authId)'), found.join('\n'));
     assert.ok(!found.join('\n').includes('short'), 'the password itself is not in the message');
+  });
+});
+
+describe('server.sip.rtp and extensions[].sip.autoAnswer', () => {
+  test('RTP defaults to loopback and 10000-20000; a range is checked and must hold an even/odd pair', () => {
+    assert.deepEqual(parseConfig('{}\n', 'pbx.yaml', '/base').server.sip.rtp, { address: '127.0.0.1', portMin: 10000, portMax: 20000 });
+    assert.deepEqual(parseConfig('server:\n  sip: { rtp: { address: 10.0.0.5, portMin: 30000, portMax: 30099 } }\n', 'pbx.yaml', '/base').server.sip.rtp, { address: '10.0.0.5', portMin: 30000, portMax: 30099 });
+    assert.deepEqual(problems('server:\n  sip: { rtp: { address: 0.0.0.0 } }\n'), ['server.sip.rtp.address: must be an address phones can send RTP to (it is written in SDP), not the wildcard 0.0.0.0']);
+    assert.deepEqual(problems('server:\n  sip: { rtp: { portMin: 80, portMax: 70000, port: 1 } }\n'), [
+      'server.sip.rtp.portMin: must be an integer from 1024 to 65535, got 80',
+      'server.sip.rtp.portMax: must be an integer from 1024 to 65535, got 70000',
+      "server.sip.rtp.port: unknown key 'port' (allowed: address, portMin, portMax)",
+    ]);
+    assert.deepEqual(problems('server:\n  sip: { rtp: { portMin: 30001, portMax: 30002 } }\n'), ['server.sip.rtp.portMax: must leave room for an even RTP port and the RTCP port after it from portMin (30001); got 30002']);
+  });
+
+  test('autoAnswer is none, call-info or answer-mode', () => {
+    const config = parseConfig('extensions:\n  - { number: 100, sip: { password: secret-100, autoAnswer: call-info } }\n  - { number: 101, sip: { password: secret-101, autoAnswer: answer-mode } }\n', 'pbx.yaml', '/base');
+    assert.deepEqual(config.extensions.map((e) => e.sip?.autoAnswer), ['call-info', 'answer-mode']);
+    const found = problems('extensions:\n  - { number: 100, sip: { password: secret-100, autoAnswer: yes } }\n');
+    assert.equal(found.length, 1, found.join('\n'));
+    assert.match(found[0] ?? '', /^extensions\[0\]\.sip\.autoAnswer: /);
   });
 });

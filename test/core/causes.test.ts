@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CAUSES, causeToCode, codeToCause, describeCause, describeRefusal, REJECT_PRIORITY } from '../../src/core/causes.js';
+import { CAUSES, causeToCode, causeToSipStatus, codeToCause, describeCause, describeRefusal, REJECT_PRIORITY, sipStatusToCause } from '../../src/core/causes.js';
 import { ErrorCodes } from '../../src/core/errors.js';
 import type { RemovalCause } from '../../src/core/types.js';
 
@@ -37,7 +37,14 @@ describe('causes table', () => {
     for (const cause of REJECT_PRIORITY) assert.equal(typeof describeRefusal(cause), 'string');
   });
 
-  it('leaves the SIP status column to be filled', () => {
-    for (const row of CAUSES) assert.equal(row.sipStatus, null);
+  it('maps causes to the final SIP status a pending INVITE gets, and phone refusals back to causes', () => {
+    assert.equal(causeToSipStatus('busy'), 486);
+    assert.equal(causeToSipStatus('rejected'), 603);
+    assert.equal(causeToSipStatus('no-answer'), 480);
+    assert.equal(causeToSipStatus('hangup'), 487);
+    assert.equal(causeToSipStatus('reset'), 503);
+    for (const row of CAUSES) assert.ok(row.sipStatus >= 400 && row.sipStatus < 700, `${row.cause} answers a final failure`);
+    assert.deepEqual([486, 600, 603, 607, 404, 484, 480, 408, 500].map(sipStatusToCause), ['busy', 'busy', 'rejected', 'rejected', 'unreachable', 'unreachable', 'unreachable', 'unreachable', 'unreachable']);
+    for (const row of CAUSES) for (const status of row.fromSip) assert.ok(REJECT_PRIORITY.includes(row.cause as never), `${status} maps to a refusal cause`);
   });
 });

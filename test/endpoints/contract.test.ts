@@ -2,14 +2,19 @@
 // against each kind. A kind that differs declares it in its case, with the reason; nothing is skipped silently.
 
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { afterEach, describe, test } from 'node:test';
 import type { Behaviour } from '../../src/config/types.js';
 import { causeToCode } from '../../src/core/causes.js';
 import type { Endpoint, EndpointDirectory, LegControl, OfferInfo, RejectCause } from '../../src/core/endpoint.js';
 import type { MediaPort } from '../../src/core/media-port.js';
 import type { ParticipantLink, PbxEvent, RemovalCause } from '../../src/core/types.js';
+import { demoConfig } from '../../src/config/demo.js';
+import { SystemClock } from '../../src/core/clock.js';
+import { SipServer } from '../../src/endpoints/sip/sip-server.js';
 import { deviceIds } from '../helpers/demo.js';
-import { assertConsistent, startPbx, type TestPbx } from '../helpers/pbx.js';
+import { assertConsistent, startPbx, TEST_DEMO_SECRET, type TestPbx } from '../helpers/pbx.js';
+import { ScriptedUa } from '../sip/helpers/scripted-ua.js';
+import { until } from '../sip/helpers/until.js';
 
 type Hook = { hook: 'offered' | 'connected' | 'dtmf' | 'held' | 'removed'; id: number; detail?: string };
 
@@ -108,6 +113,39 @@ interface KindCase {
    * trunk's refusal arrives after the INVITE left. Absent: the kind never refuses at once.
    */
   refuses?: { causes: RejectCause[]; shows: 'request-fails' | 'caller-removed' };
+  /** A PBX of the kind's own (the SIP phone needs a SIP server and a registered phone); absent: the demo PBX. */
+  start?(): Promise<TestPbx>;
+}
+
+/** Run after each test: what a kind's own PBX must stop (sockets, servers) once the test is done. */
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()?.();
+});
+
+const SIP_PASSWORD = 'contract-sip-password';
+let sipPhoneContact = '';
+
+/**
+ * The demo PBX with a SIP server on a free loopback port and a scripted phone registered as 102 (Carol, whose only
+ * configured device is not registered) that stays ringing and answers whatever the PBX sends inside its calls.
+ */
+async function startSipPhonePbx(): Promise<TestPbx> {
+  const t = startPbx(demoConfig({ demoSecret: TEST_DEMO_SECRET, sipPassword: SIP_PASSWORD }));
+  const server = new SipServer({ pbx: t.pbx, config: t.config, clock: t.clock, networkClock: new SystemClock(), dataDir: null, host: '127.0.0.1', port: 0 });
+  t.endpoints.setDeviceOverride((dn, deviceId) => (server.isSipDevice(dn, deviceId) ? server.phones : undefined));
+  const ports = await server.start();
+  const phone = await ScriptedUa.open(ports.udp ?? 0, '102');
+  phone.autoRespond();
+  await phone.register(SIP_PASSWORD);
+  sipPhoneContact = phone.contact;
+  cleanups.push(async () => {
+    t.pbx.endAllCalls();
+    await until(() => server.phones.liveCalls === 0 && server.liveDialogs === 0 && server.rtpPortsInUse === 0, 'the SIP calls to end and their RTP ports to be released');
+    phone.close();
+    await server.stop();
+  });
+  return t;
 }
 
 const BEHAVIOUR_OF: Record<RejectCause, Behaviour | undefined> = { busy: { kind: 'busy' }, rejected: { kind: 'reject' }, unreachable: { kind: 'unreachable' }, 'not-registered': undefined };
@@ -141,6 +179,17 @@ const KINDS: KindCase[] = [
     },
   },
   {
+    name: 'SIP phone (extension 102, a scripted UA on loopback UDP)',
+    start: startSipPhonePbx,
+    offer(t) {
+      const callerId = t.pbx.placeInboundCall({ from: CALLER, to: '102' }).id;
+      assert.equal(t.pbx.listParticipants('102')[0]?.deviceId, sipPhoneContact, 'the SIP phone is the device that rings');
+      return { callerId, subjectDn: '102' };
+    },
+    // No `refuses`: admit is availability only (a registered binding rings); busy, declined and the rest are SIP
+    // answers that come after the INVITE, through the leg's control (test/sip/calls-to-phone.test.ts).
+  },
+  {
     name: 'IVR (801)',
     offer: (t) => ({ callerId: t.pbx.placeInboundCall({ from: CALLER, to: '801' }).id, subjectDn: '801' }),
     answersByItself: 'the IVR answers every call from its offered hook: callers hear the menu at once',
@@ -152,8 +201,8 @@ const KINDS: KindCase[] = [
   },
 ];
 
-function offerTo(kind: KindCase): Offered & { subjectDn: string } {
-  const t = startPbx();
+async function offerTo(kind: KindCase): Promise<Offered & { subjectDn: string }> {
+  const t = kind.start ? await kind.start() : startPbx();
   const probe = new Probe();
   t.pbx.attachEndpoints(probe.directory(t.endpoints));
   const { callerId, subjectDn } = kind.offer(t);
@@ -185,8 +234,8 @@ function removalCause(events: PbxEvent[], id: number): RemovalCause | undefined 
 
 for (const kind of KINDS) {
   describe(`endpoint contract: ${kind.name}`, () => {
-    test('is offered the ringing leg with a control naming it', () => {
-      const { probe, subjectId, subjectDn } = offerTo(kind);
+    test('is offered the ringing leg with a control naming it', async () => {
+      const { probe, subjectId, subjectDn } = await offerTo(kind);
       assert.equal(probe.hooksOf(subjectId)[0], 'offered');
       const control = probe.control(subjectId);
       assert.equal(control.dn, subjectDn);
@@ -194,15 +243,15 @@ for (const kind of KINDS) {
     });
 
     if (kind.answersByItself) {
-      test(`declared: answers by itself (${kind.answersByItself})`, () => {
-        const { t, probe, callerId, subjectId } = offerTo(kind);
+      test(`declared: answers by itself (${kind.answersByItself})`, async () => {
+        const { t, probe, callerId, subjectId } = await offerTo(kind);
         assert.deepEqual(probe.hooksOf(subjectId), ['offered', 'connected']);
         assert.equal(t.pbx.participantDetail(subjectId)?.status, 'Connected');
         assert.equal(t.pbx.participantDetail(callerId)?.peerId, subjectId);
       });
     } else {
-      test('progress ringing changes nothing a client sees; answering later connects both sides', () => {
-        const { t, probe, callerId, subjectId } = offerTo(kind);
+      test('progress ringing changes nothing a client sees; answering later connects both sides', async () => {
+        const { t, probe, callerId, subjectId } = await offerTo(kind);
         const before = t.log();
         probe.control(subjectId).progress('ringing');
         assert.deepEqual(t.log(), []);
@@ -214,8 +263,8 @@ for (const kind of KINDS) {
         assertConsistent(t.pbx);
       });
 
-      test('early media: the ringing leg and its caller carry audio before the answer, and the wire shows nothing', () => {
-        const { t, probe, callerId, subjectId } = offerTo(kind);
+      test('early media: the ringing leg and its caller carry audio before the answer, and the wire shows nothing', async () => {
+        const { t, probe, callerId, subjectId } = await offerTo(kind);
         t.log();
         const start = t.events.length;
         probe.control(subjectId).progress('early-media');
@@ -227,8 +276,8 @@ for (const kind of KINDS) {
         assert.equal(t.pbx.participantDetail(subjectId)?.status, 'Connected');
       });
 
-      test('a later reject ends the attempt with its cause, and the caller is removed with it', () => {
-        const { t, probe, callerId, subjectId } = offerTo(kind);
+      test('a later reject ends the attempt with its cause, and the caller is removed with it', async () => {
+        const { t, probe, callerId, subjectId } = await offerTo(kind);
         probe.control(subjectId).reject('busy');
         assert.equal(removalCause(t.events, subjectId), 'busy');
         assert.equal(removalCause(t.events, callerId), 'busy');
@@ -236,8 +285,8 @@ for (const kind of KINDS) {
         assertConsistent(t.pbx);
       });
 
-      test('the caller hanging up while it rings removes it with cause cancelled', () => {
-        const { t, probe, callerId, subjectId } = offerTo(kind);
+      test('the caller hanging up while it rings removes it with cause cancelled', async () => {
+        const { t, probe, callerId, subjectId } = await offerTo(kind);
         probe.hooks.length = 0;
         const dn = t.pbx.participantDetail(callerId)?.dn;
         assert.ok(dn);
@@ -267,14 +316,14 @@ for (const kind of KINDS) {
       });
     }
     if (!kind.refuses) {
-      test('declared: never refuses an offer at once (admit always lets it ring)', () => {
-        const { t, subjectId } = offerTo(kind);
+      test('declared: never refuses an offer at once (admit always lets it ring)', async () => {
+        const { t, subjectId } = await offerTo(kind);
         assert.ok(t.pbx.participantDetail(subjectId));
       });
     }
 
-    test('hold from either side: the other leg is told it is held, then unheld, and the link says so', () => {
-      const offered = offerTo(kind);
+    test('hold from either side: the other leg is told it is held, then unheld, and the link says so', async () => {
+      const offered = await offerTo(kind);
       const { t, probe, callerId, subjectId } = offered;
       connect(kind, offered);
       const start = t.events.length;
@@ -292,8 +341,8 @@ for (const kind of KINDS) {
       assertConsistent(t.pbx);
     });
 
-    test('a digit pressed by the caller reaches the subject as a DTMF event and its dtmf hook', () => {
-      const offered = offerTo(kind);
+    test('a digit pressed by the caller reaches the subject as a DTMF event and its dtmf hook', async () => {
+      const offered = await offerTo(kind);
       const { t, probe, callerId, subjectId } = offered;
       connect(kind, offered);
       t.log();
@@ -303,8 +352,8 @@ for (const kind of KINDS) {
       assert.ok(probe.hooksOf(subjectId).includes('dtmf 5'));
     });
 
-    test('a digit the line cannot carry is lost, not thrown (a verdict may arrive late)', () => {
-      const offered = offerTo(kind);
+    test('a digit the line cannot carry is lost, not thrown (a verdict may arrive late)', async () => {
+      const offered = await offerTo(kind);
       const { t, probe, callerId } = offered;
       connect(kind, offered);
       t.log();
@@ -312,8 +361,8 @@ for (const kind of KINDS) {
       assert.deepEqual(t.log(), []);
     });
 
-    test('hang up from the subject side: it leaves with cause hangup, the caller with peer-left', () => {
-      const offered = offerTo(kind);
+    test('hang up from the subject side: it leaves with cause hangup, the caller with peer-left', async () => {
+      const offered = await offerTo(kind);
       const { t, probe, callerId, subjectId } = offered;
       connect(kind, offered);
       probe.control(subjectId).hangup();
@@ -324,8 +373,8 @@ for (const kind of KINDS) {
       assertConsistent(t.pbx);
     });
 
-    test('hang up from the caller side: the subject is removed with cause peer-left and told so', () => {
-      const offered = offerTo(kind);
+    test('hang up from the caller side: the subject is removed with cause peer-left and told so', async () => {
+      const offered = await offerTo(kind);
       const { t, probe, callerId, subjectId } = offered;
       connect(kind, offered);
       probe.control(callerId).hangup();
@@ -335,8 +384,8 @@ for (const kind of KINDS) {
       assertConsistent(t.pbx);
     });
 
-    test('controls are no-ops once the leg has gone', () => {
-      const offered = offerTo(kind);
+    test('controls are no-ops once the leg has gone', async () => {
+      const offered = await offerTo(kind);
       const { t, probe, callerId, subjectId } = offered;
       connect(kind, offered);
       const control = probe.control(subjectId);

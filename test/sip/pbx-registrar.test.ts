@@ -1,5 +1,5 @@
 // The registrar inside the whole server: bindings as devices (REST and event socket), refresh, expiry on the fake clock,
-// persistence, unknown and known users answered alike, the per-source ban, metrics, /sim/sip/registrations, and offers refused.
+// persistence, unknown and known users answered alike, the per-source ban, metrics, /sim/sip/registrations, and a call ringing a phone.
 
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -107,7 +107,7 @@ describe('the registrar in the server', () => {
     }
   });
 
-  test('GET /sim/sip/registrations lists registrations (admin key); a call to a SIP phone fails cleanly as unreachable', async () => {
+  test('GET /sim/sip/registrations lists registrations (admin key); a call to a SIP phone rings it', async () => {
     const phone = await UdpSipClient.open(pbx.sipPort, '127.0.0.5');
     try {
       assert.equal((await phone.register('102', SIP_TEST_PASSWORD)).final.status, 200);
@@ -116,14 +116,15 @@ describe('the registrar in the server', () => {
       const listed = (await (await fetch(`${pbx.server.url}/sim/sip/registrations`, { headers: { authorization: `Bearer ${pbx.server.adminKey}` } })).json()) as Array<Record<string, unknown>>;
       const mine = listed.find((r) => r['contact'] === `sip:102@127.0.0.5:${phone.port}`);
       assert.deepEqual(mine, { extension: '102', aor: 'sip:102@127.0.0.1', contact: `sip:102@127.0.0.5:${phone.port}`, userAgent: 'TestPhone/1.0', source: `udp:127.0.0.5:${phone.port}`, expiresInSeconds: 300 });
-      // Carol (102) has only the SIP phone registered: a call to her is refused, and the server carries on.
+      // Carol (102) has only the SIP phone registered: a call to her rings it (the INVITE goes out), and the server carries on.
       const placed = await fetch(`${pbx.server.url}/sim/calls`, {
         method: 'POST',
         headers: { authorization: `Bearer ${pbx.server.adminKey}`, 'content-type': 'application/json' },
         body: JSON.stringify({ from: '+15557777', to: '102' }),
       });
-      assert.equal(placed.status, 424);
-      assert.deepEqual(await placed.json(), { error: 'DestinationUnreachable', message: 'DN 102 is unreachable' });
+      assert.equal(placed.status, 201);
+      assert.equal(pbx.server.pbx.listParticipants('102')[0]?.status, 'Ringing');
+      pbx.server.pbx.endAllCalls();
       assert.equal((await pbx.get('/callcontrol/102/devices')).status, 200);
       assert.equal((await phone.request('OPTIONS', '102')).status, 200, 'the SIP side still answers');
     } finally {

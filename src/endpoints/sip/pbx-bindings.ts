@@ -19,6 +19,8 @@ export interface PbxBindingStoreOptions {
   /** The extension an address-of-record belongs to, or undefined when none may register (the user part is the extension number). */
   extensionOf(aor: string): string | undefined;
   log(level: 'info' | 'warn', message: string, fields?: Record<string, unknown>): void;
+  /** Whether the extension's phones are driven remotely (auto-answer configured): their devices get direct control. */
+  directControl?(extension: string): boolean;
 }
 
 /**
@@ -77,7 +79,7 @@ export class PbxBindingStore implements BindingStore {
     if (existing && this.isDevice(extension, binding.contact)) {
       // A refresh: the core's binding moves its expiry in place (an event only if the User-Agent changed).
       this.options.clock.clearTimeout(existing.timer);
-      this.options.pbx.bindDevice(extension, deviceBinding(binding));
+      this.options.pbx.bindDevice(extension, deviceBinding(binding, this.options.directControl?.(extension) ?? false));
       this.index({ binding: { ...binding, extension }, timer: this.expiryTimer(binding) });
     } else {
       if (existing) this.options.clock.clearTimeout(existing.timer);
@@ -107,7 +109,7 @@ export class PbxBindingStore implements BindingStore {
   private add(binding: StoredBinding): void {
     if (this.isDevice(binding.extension, binding.contact)) throw new BindingRefusedError(`${binding.contact} is already a device of ${binding.extension}`);
     try {
-      this.options.pbx.bindDevice(binding.extension, deviceBinding(binding));
+      this.options.pbx.bindDevice(binding.extension, deviceBinding(binding, this.options.directControl?.(binding.extension) ?? false));
     } catch (error) {
       throw new BindingRefusedError((error as Error).message);
     }
@@ -182,6 +184,6 @@ function withoutExtension(binding: StoredBinding): Binding {
 }
 
 /** The core's device binding for a SIP registration: the contact is the device id, the registration's expiry its own. */
-function deviceBinding(binding: Binding): DeviceBinding {
-  return { deviceId: binding.contact, userAgent: binding.userAgent ?? '', directControl: false, contact: binding.contact, expiresAt: binding.expiresAtMs };
+function deviceBinding(binding: Binding, directControl: boolean): DeviceBinding {
+  return { deviceId: binding.contact, userAgent: binding.userAgent ?? '', directControl, contact: binding.contact, expiresAt: binding.expiresAtMs };
 }

@@ -1,6 +1,6 @@
-// The PBX's SIP server: transport, transactions, digest registrar over the PBX's devices, OPTIONS, per-source bans, debug logging and counters.
+// The PBX's SIP server: transport, transactions, digest registrar over the PBX's devices, calls to and from phones, OPTIONS, per-source bans, logging and counters.
 
-import type { PbxConfig } from '../../config/types.js';
+import type { PbxConfig, SipAutoAnswer } from '../../config/types.js';
 import type { Clock } from '../../core/clock.js';
 import type { Pbx } from '../../core/pbx.js';
 import { FailureLimiter, type FailureLimiterOptions } from '../../guard/failure-limiter.js';
@@ -8,6 +8,7 @@ import { canonicalSource } from '../../guard/source-limiter.js';
 import { MAX_SIP_BAN_ENTRIES, SIP_AUTH_FAILURE_WINDOW_SECONDS, SIP_MAX_AUTH_FAILURES } from '../../limits.js';
 import { buildResponse, randomToken } from '../../sip/builders.js';
 import { DigestServer } from '../../sip/digest-server.js';
+import { parseNameAddr } from '../../sip/address.js';
 import { callIdOf, type SipMessage, type SipRequest, type SipResponse } from '../../sip/message.js';
 import type { NonInviteClientEvents } from '../../sip/non-invite-client.js';
 import { answerOptions, Registrar } from '../../sip/registrar.js';
@@ -16,10 +17,15 @@ import { InviteServerTransaction } from '../../sip/invite-server.js';
 import { TransactionLayer, type ServerTransaction } from '../../sip/transaction-layer.js';
 import { SipTransport, type BoundPorts } from '../../sip/transport.js';
 import { checkRequest, type RequestPolicy } from '../../sip/validate.js';
+import { RtpPortPool } from '../../media/rtp/port-pool.js';
+import { decodePercent, isSipUri } from '../../sip/uri.js';
+import { DEFAULT_TIMERS } from '../../sip/transaction.js';
+import { CallDialogs, type CallSignalling } from './call-dialogs.js';
 import { BindingRefusedError, PbxBindingStore } from './pbx-bindings.js';
+import { SipPhoneEndpoint, type PhoneDevice, type PhoneRtpSession } from './sip-phone.js';
 
-/** Methods answered today; INVITE is refused until calls to and from SIP phones are carried. */
-const POLICY: RequestPolicy = { methods: ['REGISTER', 'OPTIONS', 'ACK', 'CANCEL', 'BYE'], extensions: ['path', 'outbound'], bodyTypes: ['application/sdp'] };
+/** Methods answered: registration, and calls with their in-dialog requests. */
+const POLICY: RequestPolicy = { methods: ['REGISTER', 'OPTIONS', 'INVITE', 'ACK', 'CANCEL', 'BYE', 'UPDATE', 'INFO', 'NOTIFY'], extensions: ['path', 'outbound'], bodyTypes: ['application/sdp'] };
 
 export interface SipLog {
   debug(fields: Record<string, unknown>, message: string): void;
@@ -99,6 +105,12 @@ export class SipServer {
   private readonly toTag = randomToken();
   private log: SipLog = SILENT;
   private bound: BoundPorts = {};
+  private readonly digest: DigestServer;
+  private readonly byAuthId: Map<string, PbxConfig['extensions'][number]>;
+  private readonly dialogs = new CallDialogs();
+  private readonly pool: RtpPortPool;
+  /** The endpoint of every registered phone. */
+  readonly phones: SipPhoneEndpoint;
 
   constructor(private readonly options: SipServerOptions) {
     const sip = options.config.server.sip;
@@ -114,8 +126,11 @@ export class SipServer {
         return user !== undefined && sipExtensions.has(user) ? user : undefined;
       },
       log: (level, message, fields) => this.log[level](fields ?? {}, message),
+      directControl: (extension) => this.autoAnswerOf(extension) !== 'none',
     });
     const digest = new DigestServer({ realm: sip.realm, clock, algorithms: sip.algorithms });
+    this.digest = digest;
+    this.byAuthId = byAuthId;
     this.registrar = new Registrar({
       clock,
       store: this.store,
@@ -134,7 +149,19 @@ export class SipServer {
         if (!this.transport) throw new Error('SIP is not running');
         this.transport.send(msg, peer);
       },
-      user: { request: (request, tx, source) => this.request(request, tx, source) },
+      user: {
+        request: (request, tx, source) => this.request(request, tx, source),
+        cancel: (invite) => this.phones.cancel(invite),
+      },
+    });
+    const pool = new RtpPortPool({ address: sip.rtp.address, minPort: sip.rtp.portMin, maxPort: sip.rtp.portMax });
+    this.pool = pool;
+    this.phones = new SipPhoneEndpoint({
+      pbx: options.pbx,
+      sig: this.signalling(),
+      media: { pool, clock },
+      device: (dn, deviceId) => this.phoneDevice(dn, deviceId),
+      autoAnswer: (dn) => this.autoAnswerOf(dn),
     });
   }
 
@@ -162,6 +189,10 @@ export class SipServer {
 
   async stop(): Promise<void> {
     this.store.stop();
+    this.phones.stop();
+    // The BYEs and CANCELs of calls just ended are still on their way to the socket (a UDP send resolves its
+    // address asynchronously): let them go out before it closes.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     await this.transport?.stop();
   }
 
@@ -204,9 +235,19 @@ export class SipServer {
     this.layer.sendRequest(request, peer, events);
   }
 
-  /** A SIP device was offered a call; such calls are not carried yet. */
-  logRefusedOffer(extension: string, deviceId: string): void {
-    this.log.info({ extension, device: deviceId }, 'call offered to a SIP phone refused as unreachable: calls to SIP phones are not carried yet');
+  /** The live RTP sessions of phone legs, with their RTCP figures. */
+  rtpSessions(): PhoneRtpSession[] {
+    return this.phones.rtpSessions();
+  }
+
+  /** RTP port pairs held by calls with phones now (none once every call has ended and its sockets closed). */
+  get rtpPortsInUse(): number {
+    return this.pool.inUse;
+  }
+
+  /** Dialogs of calls with phones alive now (none once every call has ended). */
+  get liveDialogs(): number {
+    return this.dialogs.size;
   }
 
   private receive(msg: SipMessage, source: Peer): void {
@@ -216,15 +257,21 @@ export class SipServer {
   }
 
   private request(request: SipRequest, tx: ServerTransaction | undefined, source: Peer): void {
-    if (!tx) return; // an ACK for a 2xx: no dialogs are made yet
+    if (!tx) {
+      // The ACK of a 2xx: it belongs to its dialog, if any.
+      this.dialogs.dispatch(request, undefined);
+      return;
+    }
     this.counters.transactions += 1;
-    const response = this.answer(request, source);
+    const response = this.answer(request, source, tx);
+    if (!response) return;
     // Challenges go out statelessly (RFC 3261 §26.3.2.4): an unauthenticated request holds no transaction for Timer J.
     if ((response.status === 401 || response.status === 407) && !(tx instanceof InviteServerTransaction)) tx.respondStatelessly(response);
     else tx.respond(response);
   }
 
-  private answer(request: SipRequest, source: Peer): SipResponse {
+  /** The response to a request, or undefined when a call answers it itself (INVITE, in-dialog requests). */
+  private answer(request: SipRequest, source: Peer, tx: ServerTransaction): SipResponse | undefined {
     // A banned source is refused whatever it sends and whoever it claims to be.
     if (this.ban.retryAfterMs(sipSourceKey(source.host), false) > 0) return this.reply(request, 403);
     const refusal = checkRequest(request, POLICY);
@@ -237,8 +284,13 @@ export class SipServer {
       case 'REGISTER':
         return this.register(request, source);
       case 'OPTIONS':
+        if (hasToTag(request) && this.dialogs.dispatch(request, tx)) return undefined;
         return answerOptions(request, { allow: POLICY.methods, accept: POLICY.bodyTypes, supported: POLICY.extensions });
+      case 'INVITE':
+        if (hasToTag(request)) return this.dialogs.dispatch(request, tx) ? undefined : this.reply(request, 481);
+        return this.invite(request, tx as InviteServerTransaction, source);
       default:
+        if (hasToTag(request) && this.dialogs.dispatch(request, tx)) return undefined;
         // BYE and CANCEL outside any dialog or INVITE.
         return this.reply(request, 481);
     }
@@ -255,15 +307,79 @@ export class SipServer {
       return this.reply(request, 403, 'Contact Refused');
     }
     const credentialsFailed = response.status === 401 && request.headers.has('Authorization') && !response.headers.getAll('WWW-Authenticate').some((c) => /stale=true/i.test(c));
-    if (credentialsFailed) {
-      this.counters.authFailures += 1;
-      if (this.ban.recordFailure(sipSourceKey(source.host), false)) {
-        this.counters.bans += 1;
-        this.log.warn({ source: source.host, banSeconds: this.options.config.server.sip.banSeconds }, 'SIP source banned after repeated failed authentications');
-      }
-    }
+    if (credentialsFailed) this.authFailed(source);
     if (response.status === 200 && this.store.size > before) this.counters.registrations += this.store.size - before;
     return response;
+  }
+
+  /**
+   * A phone places a call: digest-challenged as REGISTER is (same realm, algorithms and ban), then it must come from
+   * a binding of the authenticated user's extension (its source or its Contact), else 403.
+   */
+  private invite(request: SipRequest, tx: InviteServerTransaction, source: Peer): SipResponse | undefined {
+    const verdict = this.digest.verify('INVITE', request.headers.get('Authorization'), (user) => this.byAuthId.get(user)?.sip?.password);
+    if (!verdict.ok) {
+      if (verdict.reason !== 'missing' && !verdict.stale) this.authFailed(source);
+      const challenge = this.reply(request, 401);
+      for (const value of this.digest.challenge(verdict.stale)) challenge.headers.append('WWW-Authenticate', value);
+      return challenge;
+    }
+    const extension = this.byAuthId.get(verdict.username);
+    const contact = request.headers.get('Contact') ?? '';
+    const binding = this.store.all().find((b) => b.extension === extension?.number && (samePeer(b.source, source) || contact.includes(b.contact)));
+    if (!binding) {
+      this.log.info({ source: describePeer(source), user: verdict.username }, 'SIP call refused: not from a registered phone of that user');
+      return this.reply(request, 403);
+    }
+    const device: PhoneDevice = { extension: binding.extension, contact: binding.contact, source: binding.source };
+    this.phones.incoming(request, tx, device, destinationOf(request)).catch((error: Error) => this.log.warn({ error: error.message }, 'SIP call from a phone failed'));
+    return undefined;
+  }
+
+  private authFailed(source: Peer): void {
+    this.counters.authFailures += 1;
+    if (this.ban.recordFailure(sipSourceKey(source.host), false)) {
+      this.counters.bans += 1;
+      this.log.warn({ source: source.host, banSeconds: this.options.config.server.sip.banSeconds }, 'SIP source banned after repeated failed authentications');
+    }
+  }
+
+  /** How the extension's phones are made to answer by themselves ('none': they are not). */
+  private autoAnswerOf(extension: string): SipAutoAnswer {
+    return this.options.config.extensions.find((e) => e.number === extension)?.sip?.autoAnswer ?? 'none';
+  }
+
+  /** The registered phone behind a device of `dn`, if it is one. */
+  private phoneDevice(dn: string, deviceId: string): PhoneDevice | undefined {
+    const binding = this.store.all().find((b) => b.extension === dn && b.contact === deviceId);
+    return binding ? { extension: binding.extension, contact: binding.contact, source: binding.source } : undefined;
+  }
+
+  /** How calls send: through the layer, with our address as this server is bound. */
+  private signalling(): CallSignalling {
+    const sip = this.options.config.server.sip;
+    const configured = this.options.host ?? sip.host;
+    const host = configured === '0.0.0.0' || configured === '::' ? sip.rtp.address : configured;
+    const hostPart = host.includes(':') ? `[${host}]` : host;
+    const portOf = (peer: Peer): number => (peer.transport === 'UDP' ? this.bound.udp : peer.transport === 'TCP' ? this.bound.tcp : this.bound.tls) ?? sip.port;
+    return {
+      layer: this.layer,
+      send: (msg, peer) => {
+        try {
+          this.logMessage('out', msg, peer);
+          this.transport?.send(msg, peer);
+        } catch (error) {
+          this.log.debug({ peer: describePeer(peer), error: (error as Error).message }, 'SIP message not sent');
+        }
+      },
+      via: (peer) => `SIP/2.0/${peer.transport} ${hostPart}:${portOf(peer)}`,
+      contact: (peer) => parseNameAddr(`<sip:switchboard@${hostPart}:${portOf(peer)}${peer.transport === 'UDP' ? '' : `;transport=${peer.transport.toLowerCase()}`}>`),
+      host: hostPart,
+      dialogs: this.dialogs,
+      clock: this.options.networkClock,
+      timers: DEFAULT_TIMERS,
+      log: (message, fields) => this.log.info(fields, message),
+    };
   }
 
   private reply(request: SipRequest, status: number, reason?: string): SipResponse {
@@ -280,6 +396,21 @@ export class SipServer {
     const what = msg.type === 'request' ? msg.method : String(msg.status);
     this.log.debug({ direction, message: what, callId, peer: describePeer(peer) }, `SIP ${direction} ${what}`);
   }
+}
+
+function hasToTag(request: SipRequest): boolean {
+  return /;\s*tag\s*=/i.test(request.headers.get('To') ?? '');
+}
+
+function samePeer(a: Peer, b: Peer): boolean {
+  return a.transport === b.transport && a.port === b.port && sipSourceKey(a.host) === sipSourceKey(b.host);
+}
+
+/** The number a phone dialled: the Request-URI's user (sip:) or number (tel:). */
+function destinationOf(request: SipRequest): string {
+  const uri = request.uri;
+  if (isSipUri(uri)) return decodePercent(uri.user ?? '');
+  return uri.scheme === 'tel' && 'number' in uri ? uri.number : '';
 }
 
 function describePeer(peer: Peer): string {
